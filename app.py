@@ -1,0 +1,129 @@
+"""The web adapter: application factory, routes and error handlers.
+
+Served by gunicorn in production (see Procfile and gunicorn.conf.py) and by `python app.py`
+locally. Validation, prediction and file handling live in the `charges` package.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from charges import model as model_loader
+from charges.predict import predict
+from charges.present import dollars
+
+ROOT = Path(__file__).resolve().parent
+csrf = CSRFProtect()
+log = logging.getLogger("charges")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides the environment; tests pass MODEL to reuse one load."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
+        MODEL_PATH=os.environ.get("MODEL_PATH", str(ROOT / "deployment.pkl")),
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Heroku's router terminates TLS and says so in X-Forwarded-Proto; trust one hop.
+        TRUST_PROXY="DYNO" in os.environ,
+    )
+    app.config.from_prefixed_env()  # FLASK_SESSION_COOKIE_SECURE=false and the like
+    app.config.update(config or {})
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError("SECRET_KEY is not set: `heroku config:set SECRET_KEY=...` "
+                           "(see README); `python app.py` makes a throwaway one for local use")
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+    model = app.config.get("MODEL") or model_loader.load(app.config["MODEL_PATH"])
+    app.extensions["charges_model"] = model
+    csrf.init_app(app)
+    app.add_template_filter(dollars)
+
+    @app.context_processor
+    def model_facts():
+        return {"card": model.card}
+
+    @app.get("/")
+    def index():
+        return render_template("index.html", schema=model.schema, values={}, errors={})
+
+    @app.post("/predict")
+    def predict_form():
+        values = {name: request.form.get(name, "") for name in model.schema.fields}
+        record, errors = model.schema.validate(values)
+        if errors:
+            return render_template("index.html", schema=model.schema, values=values,
+                                   errors=errors), 400
+        [prediction] = predict([record], model)
+        return render_template("index.html", schema=model.schema, values=values, errors={},
+                               prediction=prediction)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok", "model": model.name, "sha256": model.sha256}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_template("error.html", code=400, title="Please reload the page",
+                               message="The form expired or was sent from elsewhere. "
+                                       "Reload the page and submit it again."), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            return jsonify(errors=[{"row": None, "field": None,
+                                    "message": error.description}]), error.code
+        return render_template("error.html", code=error.code, title=error.name,
+                               message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return http_error(_internal_error())
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.update(SECURITY_HEADERS)
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
+
+    return app
+
+
+SECURITY_HEADERS = {
+    # No inline script or style anywhere: every asset is a file under static/.
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+                               "form-action 'self'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _internal_error() -> HTTPException:
+    from werkzeug.exceptions import InternalServerError
+
+    return InternalServerError("Something went wrong on our side. Please try again.")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    # Local, plain-HTTP use only: a throwaway secret (sessions end with the process) and
+    # cookies that work without TLS. Production runs gunicorn with SECRET_KEY set.
+    local = {"SESSION_COOKIE_SECURE": False}
+    if not os.environ.get("SECRET_KEY"):
+        local["SECRET_KEY"] = secrets.token_hex(32)
+    debug = os.environ.get("FLASK_DEBUG") == "1"
+    create_app(local).run(host="127.0.0.1", port=int(os.environ.get("PORT", 5000)), debug=debug)

@@ -1,0 +1,27 @@
+"""The prediction core: validated records in, dollars out. No Flask here (MLflow's pattern:
+the web views are thin adapters around this, and tests can hand in any loaded model)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import pandas as pd
+
+from charges.model import Model
+from charges.schema import CATEGORICAL, FIELDS, INTEGER, Record
+
+# The dtypes pandas gives the training CSV: the pipeline saw exactly these.
+DTYPES = {name: "object" if name in CATEGORICAL else "int64" if name in INTEGER else "float64"
+          for name in FIELDS}
+
+
+def to_frame(records: Iterable[Record]) -> pd.DataFrame:
+    """Validated records as the DataFrame the pipeline was trained on: its columns, its dtypes."""
+    return pd.DataFrame.from_records(list(records), columns=FIELDS).astype(DTYPES)
+
+
+def predict(records: Iterable[Record], model: Model) -> list[float]:
+    """Predicted yearly charges, one per record, in the records' order."""
+    frame = to_frame(records)
+    if frame.empty:
+        return []
+    return [float(y) for y in model.predict_frame(frame)]

@@ -1,0 +1,35 @@
+"""gunicorn settings for CPU-bound prediction on a Heroku dyno (read by the Procfile)."""
+import gc
+import os
+
+# One BLAS/OpenMP thread per worker: requests are single rows, the dyno has few cores, and
+# an OpenMP pool created in the master before fork can hang in the workers.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "sync"  # prediction is CPU-bound; threads would only contend for the GIL
+# Load the model once in the master: workers share its memory copy-on-write, and a bad
+# model file stops the master at boot instead of crash-looping workers.
+preload_app = True
+# Heroku's router gives up after 30 s; a stuck worker is killed before that.
+timeout = 25
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then, at different moments, so slow leaks cannot pile up.
+max_requests = 5000
+max_requests_jitter = 500
+worker_tmp_dir = "/dev/shm"
+
+# One line per request on stdout, with the path but never the query string or body, where
+# a person's age or BMI could be.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def pre_fork(server, worker):
+    # Objects made by the loaded model never change; keeping the collector away from them
+    # stops it from touching (and so copying) their pages in every worker.
+    gc.freeze()

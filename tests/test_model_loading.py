@@ -1,0 +1,84 @@
+"""The pickle is code: the app refuses any model file that training did not write."""
+import hashlib
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from charges import model as model_loader
+from charges.model import ModelError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def copy(tmp_path):
+    shutil.copy(ROOT / "deployment.pkl", tmp_path / "deployment.pkl")
+    shutil.copy(ROOT / "deployment.json", tmp_path / "deployment.json")
+    return tmp_path
+
+
+def reseal(folder: Path, payload: bytes):
+    """Write a pickle and record its hash, as if training had written it."""
+    (folder / "deployment.pkl").write_bytes(payload)
+    card = json.loads((folder / "deployment.json").read_text())
+    card["sha256"] = hashlib.sha256(payload).hexdigest()
+    (folder / "deployment.json").write_text(json.dumps(card))
+
+
+def test_the_shipped_model_loads_and_matches_its_card(model):
+    digest = hashlib.sha256((ROOT / "deployment.pkl").read_bytes()).hexdigest()
+    assert model.sha256 == digest
+    assert model.name == type(model.pipeline.steps[-1][1]).__name__
+
+
+def test_missing_file_is_refused(copy):
+    (copy / "deployment.pkl").unlink()
+    with pytest.raises(ModelError, match="cannot read the model file"):
+        model_loader.load(copy / "deployment.pkl")
+
+
+def test_missing_card_is_refused(copy):
+    (copy / "deployment.json").unlink()
+    with pytest.raises(ModelError, match="cannot read the model card"):
+        model_loader.load(copy / "deployment.pkl")
+
+
+def test_truncated_file_is_refused_before_unpickling(copy):
+    path = copy / "deployment.pkl"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ModelError, match="refusing to unpickle"):
+        model_loader.load(path)
+
+
+def test_swapped_file_is_never_unpickled(copy, tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    (copy / "deployment.pkl").write_bytes(pickle.dumps(Exploit()))
+    with pytest.raises(ModelError, match="sha256"):
+        model_loader.load(copy / "deployment.pkl")
+    assert not marker.exists()
+
+
+def test_a_sealed_file_of_the_wrong_kind_is_refused(copy):
+    reseal(copy, pickle.dumps({"not": "a pipeline"}))
+    with pytest.raises(ModelError, match="holds a dict, not a pipeline"):
+        model_loader.load(copy / "deployment.pkl")
+
+
+def test_a_sealed_but_broken_pickle_is_refused(copy):
+    reseal(copy, b"\x80\x04garbage")
+    with pytest.raises(ModelError, match="cannot unpickle"):
+        model_loader.load(copy / "deployment.pkl")
+
+
+def test_a_card_that_is_not_json_is_refused(copy):
+    (copy / "deployment.json").write_text("{not json")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        model_loader.load(copy / "deployment.pkl")
