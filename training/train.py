@@ -93,12 +93,15 @@ def _experiment(data: pd.DataFrame, out: Path, method: str) -> dict:
     from pycaret import regression as pc
 
     settings = dict(REFERENCE_SETUP) if method == "reference" else {}
+    compared = []
     pc.setup(data[list(FIELDS) + [TARGET]], target=TARGET, session_id=SESSION_ID,
              memory=False, system_log=False, html=False, verbose=False, n_jobs=1, **settings)
     if method == "reference":
         model = pc.create_model("lr", verbose=False)
     else:
         model = pc.compare_models(include=CANDIDATES, sort="MAE", verbose=False)
+        compared = [{"model": row["Model"], **_metrics(row)}
+                    for _, row in pc.pull().iterrows()]
         grid = GRIDS.get(type(model).__name__)
         model = pc.tune_model(model, optimize="MAE", custom_grid=grid, verbose=False,
                               search_algorithm="grid" if grid else None)
@@ -119,7 +122,7 @@ def _experiment(data: pd.DataFrame, out: Path, method: str) -> dict:
             "params": _jsonable(model.get_params()),
             "setup": {"session_id": SESSION_ID, **settings},
         },
-        "metrics": {"cv": cv, "holdout": holdout, "folds": 10},
+        "metrics": {"cv": cv, "holdout": holdout, "folds": 10, "compared": compared},
         "rows": {"total": len(data), "train": len(pc.get_config("X_train")),
                  "holdout": len(pc.get_config("X_test"))},
         "inputs": describe_inputs(data),
@@ -154,7 +157,7 @@ def describe_charges(charges: pd.Series) -> dict:
 
 
 def _metrics(row: pd.Series) -> dict:
-    return {name: float(row[name]) for name in METRICS}
+    return {name: round(float(row[name]), 4) for name in METRICS}
 
 
 def _jsonable(params: dict) -> dict:

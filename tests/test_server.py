@@ -1,0 +1,87 @@
+"""The app as Heroku runs it: gunicorn started from the Procfile, answering real HTTP."""
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests.conftest import VALID, Server, pipeline_predict
+
+
+def opener():
+    return urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+
+def post_form(server, fields):
+    browser = opener()
+    page = browser.open(server.url + "/").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({**fields, "csrf_token": token}).encode()
+    try:
+        with browser.open(server.url + "/predict", data=body) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_gunicorn_serves_the_form_and_a_prediction(server, model):
+    status, html = post_form(server, VALID)
+    assert status == 200
+    [want] = pipeline_predict(model, [VALID])
+    got = float(re.search(r'data-value="([^"]+)"', html).group(1))
+    assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_gunicorn_answers_bad_input_with_400(server):
+    status, html = post_form(server, {**VALID, "smoker": "male"})
+    assert status == 400
+    assert "Smoker must be one of no, yes." in html
+
+
+def test_csrf_token_from_one_worker_is_accepted_by_the_other(server):
+    # Two workers, many posts over fresh connections: if the token were per-process, about
+    # half would fail.
+    statuses = {post_form(server, VALID)[0] for _ in range(8)}
+    assert statuses == {200}
+
+
+def test_access_log_has_one_line_per_request_without_personal_values(server):
+    post_form(server, {**VALID, "bmi": "31.337"})
+    log = server.output()
+    assert re.search(r'"POST /predict" 200 \d+ \d+ms', log)
+    assert "31.337" not in log
+
+
+def test_security_headers_on_every_response(server):
+    for path in ("/", "/healthz", "/static/style.css", "/missing"):
+        try:
+            response = urllib.request.urlopen(server.url + path)
+        except urllib.error.HTTPError as error:
+            response = error
+        headers = response.headers
+        assert "default-src 'self'" in headers["Content-Security-Policy"], path
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "same-origin", path
+        assert "Strict-Transport-Security" not in headers, path  # plain HTTP here
+
+
+def test_without_secret_key_gunicorn_refuses_to_start():
+    server = Server({"SECRET_KEY": ""})
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        server.start(timeout=60)
+
+
+def test_with_a_tampered_model_gunicorn_refuses_to_start(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    shutil.copy(root / "deployment.json", tmp_path / "deployment.json")
+    (tmp_path / "deployment.pkl").write_bytes((root / "deployment.pkl").read_bytes()[:-10])
+    server = Server({"MODEL_PATH": str(tmp_path / "deployment.pkl")})
+    with pytest.raises(RuntimeError, match="refusing to unpickle"):
+        server.start(timeout=60)
