@@ -10,14 +10,15 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from charges import api, batch, insight, openapi
 from charges import model as model_loader
 from charges.predict import predict
-from charges.present import dollars
+from charges.present import dollars, pipeline_steps, signed_dollars
 
 ROOT = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -49,25 +50,65 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["charges_model"] = model
     csrf.init_app(app)
     app.add_template_filter(dollars)
+    app.add_template_filter(signed_dollars)
 
     @app.context_processor
     def model_facts():
         return {"card": model.card}
 
+    def page(status: int = 200, **context):
+        context.setdefault("values", {})
+        context.setdefault("errors", {})
+        return render_template("index.html", schema=model.schema, **context), status
+
     @app.get("/")
     def index():
-        return render_template("index.html", schema=model.schema, values={}, errors={})
+        return page()
 
     @app.post("/predict")
     def predict_form():
         values = {name: request.form.get(name, "") for name in model.schema.fields}
         record, errors = model.schema.validate(values)
         if errors:
-            return render_template("index.html", schema=model.schema, values=values,
-                                   errors=errors), 400
-        [prediction] = predict([record], model)
-        return render_template("index.html", schema=model.schema, values=values, errors={},
-                               prediction=prediction)
+            return page(400, values=values, errors=errors)
+        prediction, what_if = insight.explain(record, model)
+        quantiles = model.card["charges"]["quantiles"]
+        return page(values=values, prediction=prediction, what_if=what_if,
+                    percentile=insight.percentile(prediction, quantiles),
+                    chart=insight.histogram(quantiles, prediction))
+
+    @app.post("/batch")
+    def batch_csv():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return page(400, batch_errors=["Choose a CSV file to upload."])
+        try:
+            scored = batch.score_csv(upload.read(), model)
+        except batch.BatchError as error:
+            return page(400, batch_errors=error.messages)
+        name = Path(upload.filename).stem or "insurance"
+        return Response(scored, mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{_safe(name)}-predictions.csv"'})
+
+    @app.post("/api/predict")
+    @csrf.exempt  # no cookies or sessions are involved, so there is nothing to forge
+    def predict_api():
+        try:
+            records = api.parse_body(request.get_data(), model.schema)
+        except api.ApiError as error:
+            return jsonify(errors=error.errors), error.status
+        return jsonify(predictions=predict(records, model), model={
+            "name": model.name, "sha256": model.sha256,
+            "trained_at": model.card["trained_at"]})
+
+    @app.get("/api/openapi.json")
+    def openapi_json():
+        return jsonify(openapi.document(model.schema, model.card))
+
+    @app.get("/model")
+    def model_card():
+        return render_template("model.html", model=model,
+                               steps=pipeline_steps(model.pipeline))
 
     @app.get("/healthz")
     def healthz():
@@ -78,6 +119,12 @@ def create_app(config: dict | None = None) -> Flask:
         return render_template("error.html", code=400, title="Please reload the page",
                                message="The form expired or was sent from elsewhere. "
                                        "Reload the page and submit it again."), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        error.description = f"The upload is larger than {limit} MB. Send a smaller file."
+        return http_error(error)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -90,7 +137,8 @@ def create_app(config: dict | None = None) -> Flask:
     @app.errorhandler(Exception)
     def server_error(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return http_error(_internal_error())
+        return http_error(InternalServerError(
+            "Something went wrong on our side. Please try again."))
 
     @app.after_request
     def security_headers(response):
@@ -112,10 +160,9 @@ SECURITY_HEADERS = {
 }
 
 
-def _internal_error() -> HTTPException:
-    from werkzeug.exceptions import InternalServerError
-
-    return InternalServerError("Something went wrong on our side. Please try again.")
+def _safe(name: str) -> str:
+    """A file name that cannot break out of the Content-Disposition header."""
+    return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in name)[:100]
 
 
 if __name__ == "__main__":

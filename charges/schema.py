@@ -20,7 +20,7 @@ LABELS = {"age": "Age", "sex": "Sex", "bmi": "BMI", "children": "Children",
 
 # Python's float() also takes "nan", "1_000" and " 12 ": a person typing into a form or a
 # spreadsheet cell means none of those, so text must look like a plain decimal number.
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 Record = dict[str, Any]
 Errors = dict[str, str]
@@ -72,10 +72,13 @@ class Field:
         if typed:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError("must be a number")
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an int with hundreds of digits
+                number = math.inf
         else:
             text = str(value).strip()
-            if not _NUMBER.fullmatch(text):
+            if not PLAIN_NUMBER.fullmatch(text):
                 raise ValueError("must be a number")
             number = float(text)
         if not math.isfinite(number):

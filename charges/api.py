@@ -1,0 +1,63 @@
+"""The JSON API's input: one object with the six fields, or a list of them.
+
+Errors come back as {"row": i, "field": name, "message": text}; `row` is the index in the
+list (0 for a single object) and null for problems with the body as a whole."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from charges.schema import Record, Schema
+
+MAX_ITEMS = 10_000
+
+
+class ApiError(ValueError):
+    """The request is refused; `errors` is the list the client gets, `status` its HTTP code."""
+
+    def __init__(self, errors: list[dict], status: int):
+        super().__init__(errors)
+        self.errors = errors
+        self.status = status
+
+
+def body_error(message: str) -> ApiError:
+    return ApiError([{"row": None, "field": None, "message": message}], 400)
+
+
+def parse_body(body: bytes, schema: Schema, max_items: int = MAX_ITEMS) -> list[Record]:
+    """Validated records from a JSON body, or ApiError (400 for the body, 422 for values)."""
+    try:
+        payload = json.loads(body, parse_constant=_reject_constant)
+    except _NonFinite as exc:
+        raise body_error(f"{exc} is not a JSON number; send a finite number") from None
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+        raise body_error("the body is not valid JSON") from None
+    items = [payload] if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        raise body_error("send one object with the six fields, or a list of such objects")
+    if not items:
+        raise body_error("the list is empty; send at least one object")
+    if len(items) > max_items:
+        raise body_error(f"the list has {len(items):,} objects; send at most {max_items:,}")
+    records, errors = [], []
+    for row, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append({"row": row, "field": None, "message": "must be an object"})
+            continue
+        record, problems = schema.validate(item, typed=True)
+        records.append(record)
+        errors += [{"row": row, "field": field, "message": f"{field} {message}"}
+                   for field, message in problems.items()]
+    if errors:
+        raise ApiError(errors, 422)
+    return records
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity, which are not JSON; say so rather than predict.
+    raise _NonFinite(name)

@@ -1,0 +1,108 @@
+"""The JSON API: same validation and prediction as the form, errors as data, never a 500."""
+import json
+
+import pytest
+
+from charges import api
+from tests.conftest import pipeline_predict
+
+PERSON = {"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes",
+          "region": "southwest"}
+
+
+def post(client, body, raw=False):
+    data = body if raw else json.dumps(body)
+    return client.post("/api/predict", data=data, content_type="application/json")
+
+
+def test_one_object_gives_one_prediction_and_the_model(client, model):
+    response = post(client, PERSON)
+    assert response.status_code == 200
+    assert response.json["predictions"] == pytest.approx(pipeline_predict(model, [PERSON]), rel=1e-12)
+    assert response.json["model"] == {"name": model.name, "sha256": model.sha256,
+                                      "trained_at": model.card["trained_at"]}
+
+
+def test_a_list_gives_predictions_in_order(client, model, data):
+    people = data.head(100).drop(columns="charges").to_dict("records")
+    response = post(client, people)
+    assert response.status_code == 200
+    assert response.json["predictions"] == pytest.approx(pipeline_predict(model, people), rel=1e-12)
+
+
+def test_no_cookie_or_csrf_token_is_needed(client):
+    response = post(client, PERSON)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("body, status, errors", [
+    ("{not json", 400, [{"row": None, "field": None, "message": "the body is not valid JSON"}]),
+    ("", 400, [{"row": None, "field": None, "message": "the body is not valid JSON"}]),
+    ('"a string"', 400, [{"row": None, "field": None,
+                          "message": "send one object with the six fields, or a list of such objects"}]),
+    ("[]", 400, [{"row": None, "field": None, "message": "the list is empty; send at least one object"}]),
+    ('{"age": NaN}', 400, [{"row": None, "field": None,
+                            "message": "NaN is not a JSON number; send a finite number"}]),
+    ('[{"age": Infinity}]', 400, [{"row": None, "field": None,
+                                   "message": "Infinity is not a JSON number; send a finite number"}]),
+    ("[1]", 422, [{"row": 0, "field": None, "message": "must be an object"}]),
+])
+def test_malformed_bodies_are_400_with_errors(client, body, status, errors):
+    response = post(client, body, raw=True)
+    assert response.status_code == status
+    assert response.json == {"errors": errors}
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"age": "19"}, "age", "age must be a number"),
+    ({"age": True}, "age", "age must be a number"),
+    ({"age": 1e400}, "age", "age must be a finite number"),
+    ({"age": 10 ** 400}, "age", "age must be a finite number"),
+    ({"age": 19.5}, "age", "age must be a whole number"),
+    ({"bmi": 60}, "bmi", "bmi must be from 15.96 to 53.13"),
+    ({"sex": "MALE"}, "sex", "sex must be one of female, male"),
+    ({"region": None}, "region", "region is required"),
+    ({"smoker": 1}, "smoker", "smoker must be text: one of no, yes"),
+])
+def test_invalid_values_are_422_with_row_and_field(client, change, field, message):
+    body = json.dumps([PERSON, {**PERSON, **change}])
+    response = post(client, body.replace("Infinity", "1e400"), raw=True)
+    assert response.status_code == 422
+    assert response.json == {"errors": [{"row": 1, "field": field, "message": message}]}
+
+
+def test_missing_fields_are_each_named(client):
+    response = post(client, {"age": 30})
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json["errors"]} == {"sex", "bmi", "children", "smoker", "region"}
+
+
+def test_the_item_limit(client, model):
+    with pytest.raises(api.ApiError) as caught:
+        api.parse_body(json.dumps([PERSON] * 11).encode(), model.schema, max_items=10)
+    assert caught.value.status == 400
+    assert caught.value.errors[0]["message"] == "the list has 11 objects; send at most 10"
+    assert len(api.parse_body(json.dumps([PERSON] * 10).encode(), model.schema, max_items=10)) == 10
+
+
+def test_ten_thousand_objects_are_accepted(client):
+    response = post(client, [PERSON] * api.MAX_ITEMS)
+    assert response.status_code == 200
+    assert len(response.json["predictions"]) == api.MAX_ITEMS
+
+
+def test_api_errors_for_unknown_paths_and_methods_are_json(client):
+    assert client.get("/api/predict").status_code == 405
+    assert client.get("/api/predict").json["errors"][0]["message"]
+    assert client.get("/api/nothing").json["errors"][0]["row"] is None
+
+
+def test_openapi_document_matches_the_validation_rules(client, model):
+    doc = client.get("/api/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    person = doc["components"]["schemas"]["Person"]
+    assert person["required"] == list(model.schema.fields)
+    assert person["properties"]["age"] == {"type": "integer", "minimum": 18, "maximum": 64}
+    assert person["properties"]["region"]["enum"] == list(model.schema["region"].categories)
+    assert set(doc["paths"]["/api/predict"]["post"]["responses"]) == {"200", "400", "413", "422"}

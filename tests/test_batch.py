@@ -1,0 +1,149 @@
+"""CSV upload: the module without Flask, then the /batch route."""
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from charges import batch
+from charges.batch import BatchError
+from charges.schema import FIELDS
+from tests.conftest import csrf_token, pipeline_predict
+
+HEADER = ",".join(FIELDS)
+
+
+def csv_bytes(rows: list[dict], columns=None) -> bytes:
+    return pd.DataFrame(rows, columns=columns).to_csv(index=False).encode()
+
+
+def refusal(content: bytes, model, **kwargs) -> list[str]:
+    with pytest.raises(BatchError) as caught:
+        batch.score_csv(content, model, **kwargs)
+    return caught.value.messages
+
+
+def test_every_row_is_scored_in_order_with_extra_columns_kept(model, data):
+    rows = data.sample(200, random_state=1).assign(customer=lambda d: [f"c{i}" for i in range(len(d))])
+    shuffled_columns = ["customer", "region", "smoker", "children", "bmi", "sex", "age", "charges"]
+    out = pd.read_csv(io.BytesIO(batch.score_csv(csv_bytes(rows[shuffled_columns].to_dict("records"),
+                                                             shuffled_columns), model)))
+    assert list(out.columns) == shuffled_columns + ["predicted_charges"]
+    assert list(out.customer) == list(rows.customer)
+    want = pipeline_predict(model, rows.to_dict("records"))
+    np.testing.assert_allclose(out.predicted_charges, want, atol=0.005)
+
+
+def test_fifty_thousand_rows_score_in_one_upload(model, data):
+    big = pd.concat([data] * 38, ignore_index=True).head(50_000)
+    out = pd.read_csv(io.BytesIO(batch.score_csv(big.to_csv(index=False).encode(), model)))
+    assert len(out) == 50_000
+    sample = big.iloc[::5000]
+    np.testing.assert_allclose(out.predicted_charges.iloc[::5000],
+                               pipeline_predict(model, sample.to_dict("records")), atol=0.005)
+
+
+def test_one_bad_row_refuses_the_whole_file_naming_row_and_column(model, data):
+    rows = data.head(5).to_dict("records")
+    rows[1]["age"] = "abc"          # spreadsheet row 3
+    rows[3]["smoker"] = "sometimes"  # spreadsheet row 5
+    messages = refusal(csv_bytes(rows), model)
+    assert messages[0].startswith("Nothing was scored")
+    assert "Row 3, age: must be a number." in messages
+    assert "Row 5, smoker: must be one of no, yes." in messages
+
+
+def test_only_the_first_errors_are_listed(model, data):
+    rows = data.head(30).assign(age="x").to_dict("records")
+    messages = refusal(csv_bytes(rows), model)
+    assert len(messages) == 1 + batch.ERRORS_SHOWN + 1
+    assert messages[-1] == "… and 20 more problems."
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", "The file is empty."),
+    (b"   \n\n", "The file is empty."),
+    (HEADER.encode() + b"\n", "The file has a header but no rows to score."),
+    (b"age,sex,bmi\n19,female,27.9\n", "The header lacks the columns children, smoker, region."),
+    (b"age;sex;bmi;children;smoker;region\n19;female;27.9;0;yes;southwest\n",
+     "The values are not separated by commas."),
+    ("age,sex,bmi,children,smoker,region\n19,f\xe9male,27.9,0,yes,southwest\n".encode("latin-1"),
+     "The file is not UTF-8 text (byte 40 is not valid)."),
+    (HEADER.encode() + b"\n19,female,27.9,0,yes,southwest\n19,female,27.9,0,yes,southwest,extra\n",
+     "Row 3 has more cells than the header."),
+])
+def test_malformed_files_get_a_clear_message(model, content, expected):
+    assert refusal(content, model)[0].startswith(expected)
+
+
+def test_a_short_row_names_its_missing_cells(model):
+    messages = refusal(HEADER.encode() + b"\n19,female,27.9\n", model)
+    assert "Row 2, children: is required." in messages
+    assert "Row 2, region: is required." in messages
+
+
+def test_a_row_limit_applies(model, data):
+    messages = refusal(data.head(11).to_csv(index=False).encode(), model, max_rows=10)
+    assert messages == ["The file has more than 10 rows; split it into parts."]
+
+
+def test_excel_utf8_bom_is_accepted(model, data):
+    content = "\ufeff".encode() + data.head(2).to_csv(index=False).encode()
+    assert len(pd.read_csv(io.BytesIO(batch.score_csv(content, model)))) == 2
+
+
+def test_formulas_in_cells_and_header_are_not_written_back_live(model, data):
+    rows = data.head(4).assign(note=["=HYPERLINK(\"x\")", "+1+2", "@SUM(A1)", "-3.5"])
+    rows = rows.rename(columns={"charges": "=cmd|'/c calc'!A0"})
+    out = batch.score_csv(rows.to_csv(index=False).encode(), model).decode()
+    cells = [cell for row in csv.reader(io.StringIO(out)) for cell in row]
+    assert not any(cell[:1] in "=+@" for cell in cells)
+    assert "'=HYPERLINK(\"x\")" in cells and "'+1+2" in cells and "'@SUM(A1)" in cells
+    assert "-3.5" in cells  # a plain negative number is a number, not a formula
+    assert "'=cmd|'/c calc'!A0" in cells
+
+
+# The route: same rules, answered as a download or as the page with the errors.
+
+def upload(client, content: bytes, name="people.csv"):
+    return client.post("/batch", data={"csrf_token": csrf_token(client),
+                                       "file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def test_upload_answers_a_csv_download(client, model, data):
+    response = upload(client, data.head(3).to_csv(index=False).encode(), "my list.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="my_list-predictions.csv"'
+    out = pd.read_csv(io.BytesIO(response.data))
+    np.testing.assert_allclose(out.predicted_charges,
+                               pipeline_predict(model, data.head(3).to_dict("records")), atol=0.005)
+
+
+def test_bad_upload_is_400_with_the_page_listing_the_errors(client):
+    response = upload(client, HEADER.encode() + b"\n300,female,27.9,0,yes,southwest\n")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="batch-errors"' in html and "Row 2, age: must be from 18 to 64." in html
+
+
+def test_upload_without_a_file_is_400(client):
+    response = client.post("/batch", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 400
+    assert "Choose a CSV file" in response.get_data(as_text=True)
+
+
+def test_oversized_upload_is_413_with_a_message(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    response = upload(client, b"x" * (1024 * 1024 + 1))
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.get_data(as_text=True)
+
+
+def test_upload_needs_the_csrf_token(client, data):
+    response = client.post("/batch", data={"file": (io.BytesIO(b"age\n1\n"), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Reload the page" in response.get_data(as_text=True)
