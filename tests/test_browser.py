@@ -51,6 +51,13 @@ def test_a_person_gets_the_prediction_for_the_example(page, server, model):
     assert float(amount.get_attribute("data-value")) == pytest.approx(want, rel=1e-12)
     assert amount.inner_text() == f"${want:,.2f}"
     assert page.input_value("#age") == "19"  # the answers stay in the form
+    assert page.locator("svg[role=img] rect.bar").count() > 10
+    assert page.locator("svg[role=img] rect.bar.mark").count() == 1
+    cells = page.locator("#what-if td[data-value]")
+    changed = [{**VALID, "smoker": "no"}, {**VALID, "bmi": "25"}, {**VALID, "children": "1"}] + [
+        {**VALID, "region": r} for r in ("northeast", "northwest", "southeast")]
+    got = [float(cells.nth(i).get_attribute("data-value")) for i in range(cells.count())]
+    assert got == pytest.approx(pipeline_predict(model, changed), rel=1e-12)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "prediction-desktop.png"), full_page=True)
 
@@ -77,3 +84,39 @@ def test_the_page_fits_a_phone(browser, server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "prediction-phone.png"), full_page=True)
     context.close()
+
+
+def test_a_csv_upload_downloads_the_scored_file(page, server, model, data, tmp_path):
+    upload = tmp_path / "people.csv"
+    data.head(20).to_csv(upload, index=False)
+    page.goto(server.url + "/")
+    page.set_input_files("#file", str(upload))
+    with page.expect_download() as download_info:
+        page.click("#batch button[type=submit]")
+    download = download_info.value
+    assert download.suggested_filename == "people-predictions.csv"
+    import pandas as pd
+    scored = pd.read_csv(download.path())
+    assert scored.predicted_charges.tolist() == pytest.approx(
+        pipeline_predict(model, data.head(20).to_dict("records")), abs=0.005)
+
+
+def test_a_bad_csv_upload_lists_the_cells_to_fix(page, server, tmp_path):
+    upload = tmp_path / "bad.csv"
+    upload.write_text("age,sex,bmi,children,smoker,region\n19,female,27.9,0,maybe,southwest\n")
+    page.goto(server.url + "/")
+    page.set_input_files("#file", str(upload))
+    page.click("#batch button[type=submit]")
+    assert "Row 2, smoker: must be one of no, yes." in page.locator("#batch-errors").inner_text()
+
+
+def test_model_card_and_404_pages_render_in_the_apps_style(page, server, model):
+    page.goto(server.url + "/")
+    page.click("text=About the model")
+    assert page.locator("h1").inner_text() == "About the model"
+    assert model.sha256 in page.content()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "model-card.png"), full_page=True)
+    response = page.goto(server.url + "/no-such-page")
+    assert response.status == 404
+    assert page.locator("a", has_text="Back to the form").count() == 1
