@@ -165,12 +165,19 @@ def _safe(name: str) -> str:
     return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in name)[:100]
 
 
+def local_settings(environ: dict) -> tuple[dict, bool]:
+    """Config and debug flag for `python app.py`: local, plain-HTTP use only.
+
+    A throwaway secret (sessions end with the process) unless SECRET_KEY is set, cookies that
+    work without TLS, and the Werkzeug debugger only with FLASK_DEBUG=1: it runs code sent
+    from the browser, so it must never be on by accident."""
+    config = {"SESSION_COOKIE_SECURE": False}
+    if not environ.get("SECRET_KEY"):
+        config["SECRET_KEY"] = secrets.token_hex(32)
+    return config, environ.get("FLASK_DEBUG") == "1"
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    # Local, plain-HTTP use only: a throwaway secret (sessions end with the process) and
-    # cookies that work without TLS. Production runs gunicorn with SECRET_KEY set.
-    local = {"SESSION_COOKIE_SECURE": False}
-    if not os.environ.get("SECRET_KEY"):
-        local["SECRET_KEY"] = secrets.token_hex(32)
-    debug = os.environ.get("FLASK_DEBUG") == "1"
+    local, debug = local_settings(os.environ)
     create_app(local).run(host="127.0.0.1", port=int(os.environ.get("PORT", 5000)), debug=debug)
