@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,6 +21,10 @@ import pandas as pd
 from charges.schema import FIELDS, TARGET, Schema
 
 log = logging.getLogger(__name__)
+
+# Unpickling imports PyCaret, which opens ./logs.log at import and routes every warning into
+# it: a server must not write into its code folder, so unless the owner says where, nowhere.
+os.environ.setdefault("PYCARET_CUSTOM_LOGGING_PATH", os.devnull)
 
 
 class ModelError(RuntimeError):

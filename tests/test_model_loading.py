@@ -82,3 +82,12 @@ def test_a_card_that_is_not_json_is_refused(copy):
     (copy / "deployment.json").write_text("{not json")
     with pytest.raises(ModelError, match="not valid JSON"):
         model_loader.load(copy / "deployment.pkl")
+
+
+def test_loading_the_model_writes_no_files_in_the_working_directory(tmp_path):
+    import subprocess
+    import sys
+
+    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from charges import model; model.load({str(ROOT / 'deployment.pkl')!r})"
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, timeout=120)
+    assert list(tmp_path.iterdir()) == []

@@ -85,3 +85,55 @@ def test_with_a_tampered_model_gunicorn_refuses_to_start(tmp_path):
     server = Server({"MODEL_PATH": str(tmp_path / "deployment.pkl")})
     with pytest.raises(RuntimeError, match="refusing to unpickle"):
         server.start(timeout=60)
+
+
+def wait_for(condition, seconds: float, interval: float = 0.2):
+    """Poll until condition() is truthy or the time is up; the last value either way."""
+    import time
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def healthy(server) -> bool:
+    try:
+        with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_a_stalled_request_holds_a_worker_no_longer_than_the_timeout():
+    import socket
+    server = Server({"GUNICORN_CMD_ARGS": "--timeout 3", "WEB_CONCURRENCY": "1"}).start()
+    try:
+        stalled = socket.create_connection(("127.0.0.1", server.port))
+        # Headers promise a body that never comes: the only worker is stuck reading it.
+        stalled.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nage=")
+        assert wait_for(lambda: healthy(server), seconds=20), server.output()[-2000:]
+        stalled.close()
+    finally:
+        server.stop()
+
+
+def test_a_killed_worker_is_replaced_and_the_other_keeps_serving(model):
+    import os
+    import signal
+    import psutil
+
+    server = Server().start()
+    try:
+        master = psutil.Process(server.proc.pid)
+        workers = master.children()
+        assert len(workers) == 2
+        os.kill(workers[0].pid, signal.SIGKILL)
+        assert all(healthy(server) for _ in range(10))  # the survivor answers meanwhile
+        replaced = wait_for(lambda: len(master.children()) == 2
+                            and workers[0].pid not in {w.pid for w in master.children()}, 20)
+        assert replaced, server.output()[-2000:]
+        assert healthy(server)
+    finally:
+        server.stop()
