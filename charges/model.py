@@ -18,6 +18,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from charges import fastpath
 from charges.schema import FIELDS, TARGET, Schema
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Model:
     schema: Schema = field(init=False)
     # pipeline.predict, or the equivalent numeric path derived from it (charges.fastpath).
     predict_frame: Callable[[pd.DataFrame], np.ndarray] = field(init=False)
+    fast_path: bool = field(init=False, default=False)  # predict_frame is the derived path
 
     def __post_init__(self):
         self.schema = Schema.from_card(self.card)
@@ -77,7 +79,12 @@ def load(model_path: str | Path) -> Model:
         raise ModelError(f"cannot unpickle {model_path}: {exc!r}") from exc
     _check_pipeline(pipeline, model_path)
     model = Model(pipeline, card)
-    log.info("loaded %s (%s, sha256 %s)", model_path, model.name, digest[:12])
+    # The derived path is used only once it matched the pipeline on inputs from the card.
+    compiled = fastpath.compile_pipeline(pipeline, fastpath.domain_sample(model.schema, 500))
+    model.predict_frame = compiled or pipeline.predict
+    model.fast_path = compiled is not None
+    log.info("loaded %s (%s, sha256 %s, %s)", model_path, model.name, digest[:12],
+             "numpy fast path" if model.fast_path else "pipeline.predict")
     return model
 
 

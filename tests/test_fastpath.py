@@ -1,0 +1,279 @@
+"""The numpy fast path (charges.fastpath) gives pipeline.predict's answers, on every model and
+preprocessing the project can produce, or it is not used at all."""
+import copy
+import hashlib
+import json
+import logging
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from pycaret.internal.preprocess.transformers import TransformerWrapper
+from sklearn.preprocessing import FunctionTransformer
+
+from charges import fastpath
+from charges import model as model_loader
+from charges.predict import DTYPES, predict, to_frame
+from charges.schema import FIELDS
+from tests.conftest import ROOT, pipeline_predict
+from training import train
+
+DOMAIN_ROWS = 12_000
+
+
+def assert_same(predict_frame, pipeline, frame: pd.DataFrame):
+    """predict_frame answers like pipeline.predict (a 1-D float array, equal within 1e-6),
+    and on its own: the pandas pipeline is disabled while it runs, so a fallback fails."""
+    want = pipeline.predict(frame)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransformerWrapper, "transform", pandas_pipeline_ran)
+        got = predict_frame(frame)
+    assert isinstance(got, np.ndarray) and got.dtype.kind == "f"
+    assert got.shape == (len(frame),)
+    worst = np.max(np.abs(got - want) - (1e-6 * np.abs(want) + 1e-6))
+    assert worst <= 0, f"differs from pipeline.predict by up to {worst:.3g} beyond tolerance"
+
+
+def pandas_pipeline_ran(*args, **kwargs):
+    raise AssertionError("the pandas pipeline ran")
+
+
+def training_rows(data: pd.DataFrame) -> pd.DataFrame:
+    return data[list(FIELDS)].astype(DTYPES)
+
+
+def fastpath_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == fastpath.__name__]
+
+
+def reseal(pipeline, folder):
+    """Save a pipeline with the deployed card, its sha256 updated, as training would."""
+    joblib.dump(pipeline, folder / "deployment.pkl")
+    card = json.loads((ROOT / "deployment.json").read_text())
+    card["sha256"] = hashlib.sha256((folder / "deployment.pkl").read_bytes()).hexdigest()
+    (folder / "deployment.json").write_text(json.dumps(card))
+    return folder / "deployment.pkl"
+
+
+# -- the sample of the whole input domain the checks use --------------------------------
+
+def assert_spans_the_domain(sample: pd.DataFrame, schema):
+    """Every category, every whole number, both bounds, in the app's columns and dtypes."""
+    assert list(sample.columns) == list(FIELDS)
+    assert sample.dtypes.astype(str).to_dict() == DTYPES
+    for field in schema:
+        column = sample[field.name]
+        if field.kind == "category":
+            assert set(column) == set(field.categories)
+        elif field.kind == "integer":
+            assert set(column) == set(range(int(field.minimum), int(field.maximum) + 1))
+        else:
+            assert column.min() == field.minimum and column.max() == field.maximum
+            assert column.nunique() > len(column) // 2
+
+
+def test_domain_sample_spans_the_whole_domain_with_the_apps_dtypes(model):
+    sample = fastpath.domain_sample(model.schema, DOMAIN_ROWS, seed=1)
+    assert len(sample) == DOMAIN_ROWS
+    assert_spans_the_domain(sample, model.schema)
+    assert (sample.iloc[0][["age", "bmi", "children"]] == [
+        model.schema[name].minimum for name in ("age", "bmi", "children")]).all()
+    # The app's own frames are built the same way, so the sample is what the app sends.
+    records = sample.head(3).to_dict("records")
+    pd.testing.assert_frame_equal(to_frame(records), sample.head(3))
+
+
+# -- 1. the deployed model ------------------------------------------------------------------
+
+def test_the_deployed_model_uses_the_fast_path(model):
+    assert model.fast_path is True
+    assert model.predict_frame != model.pipeline.predict
+
+
+def test_the_fast_path_equals_the_pipeline_on_every_training_row(model, data):
+    assert_same(model.predict_frame, model.pipeline, training_rows(data))
+
+
+def test_the_fast_path_equals_the_pipeline_across_the_whole_domain(model):
+    sample = fastpath.domain_sample(model.schema, DOMAIN_ROWS, seed=2)
+    assert_spans_the_domain(sample, model.schema)
+    assert_same(model.predict_frame, model.pipeline, sample)
+
+
+def test_the_trap_for_the_pandas_pipeline_works(model, data, monkeypatch):
+    monkeypatch.setattr(TransformerWrapper, "transform", pandas_pipeline_ran)
+    with pytest.raises(AssertionError, match="pandas pipeline ran"):
+        model.pipeline.predict(training_rows(data).head(5))
+
+
+# -- 5. one row and many ----------------------------------------------------------------
+
+def test_one_row_and_many_rows_both_work(model, data):
+    one = to_frame([training_rows(data).iloc[7].to_dict()])
+    assert_same(model.predict_frame, model.pipeline, one)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # e.g. "X does not have valid feature names"
+        assert model.predict_frame(one).shape == (1,)
+    many = fastpath.domain_sample(model.schema, 50_000, seed=3)
+    assert_same(model.predict_frame, model.pipeline, many)
+
+
+def test_the_apps_predict_goes_through_it(model, data):
+    records = training_rows(data).head(20).to_dict("records")
+    np.testing.assert_allclose(predict(records, model), pipeline_predict(model, records),
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_inputs_outside_the_domain_get_the_pipelines_answer_or_its_error(model):
+    sample = fastpath.domain_sample(model.schema, 200, seed=4)
+    unknown = sample.copy()
+    unknown.loc[::3, "region"] = "atlantis"
+    unknown.loc[1::3, "sex"] = "other"
+    unknown.loc[2::3, "smoker"] = "sometimes"
+    assert_same(model.predict_frame, model.pipeline, unknown)  # encoded as "none of them"
+    missing = sample.astype({"age": "float64"})
+    missing.loc[0, "age"] = np.nan  # imputed: the estimator still answers
+    missing.loc[1, "region"] = None  # not imputed (sklearn masks NaN only): the estimator fails
+    with pytest.raises(ValueError) as from_pipeline:
+        model.pipeline.predict(missing)
+    with pytest.raises(ValueError) as from_fast_path:
+        model.predict_frame(missing)
+    assert str(from_fast_path.value) == str(from_pipeline.value)
+    assert_same(model.predict_frame, model.pipeline, missing.drop(index=1))
+
+
+# -- 2. other models and preprocessing the project can produce ----------------------------
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The tutorial's linear model: normalize, polynomial features, binned age and bmi."""
+    out = tmp_path_factory.mktemp("reference")
+    assert train.main(["--method", "reference", "--out", str(out)]) == 0
+    return model_loader.load(out / "deployment.pkl")
+
+
+@pytest.mark.slow
+def test_the_reference_model_gets_an_equal_fast_path(reference, data):
+    steps = [name for name, _ in reference.pipeline.steps]
+    assert {"polynomial_features", "bin_numeric_features", "normalize"} <= set(steps)
+    assert reference.fast_path is True
+    assert_same(reference.predict_frame, reference.pipeline, training_rows(data))
+    sample = fastpath.domain_sample(reference.schema, DOMAIN_ROWS, seed=5)
+    assert_spans_the_domain(sample, reference.schema)
+    assert_same(reference.predict_frame, reference.pipeline, sample)
+
+
+PYCARET_SETUPS = {
+    "lightgbm, min-max scaled": ("lightgbm", {"normalize": True, "normalize_method": "minmax"}),
+    "tree, robust-scaled cubic features, outliers removed": (
+        "dt", {"normalize": True, "normalize_method": "robust", "polynomial_features": True,
+               "polynomial_degree": 3, "remove_outliers": True}),
+}
+
+
+@pytest.fixture(scope="module", params=list(PYCARET_SETUPS))
+def pycaret_pipeline(request, tmp_path_factory):
+    """A pipeline made with PyCaret directly, in a scratch folder (it writes logs.log)."""
+    from pycaret.regression import RegressionExperiment
+
+    estimator, options = PYCARET_SETUPS[request.param]
+    data = pd.read_csv(ROOT / "training" / "data" / "insurance.csv")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path_factory.mktemp("pycaret"))
+        experiment = RegressionExperiment()
+        experiment.setup(data, target="charges", session_id=1, html=False, verbose=False,
+                         memory=False, system_log=False, n_jobs=1, **options)
+        fitted = experiment.create_model(estimator, cross_validation=False, verbose=False)
+        return experiment.finalize_model(fitted)
+
+
+@pytest.mark.slow
+def test_pipelines_made_with_pycaret_get_an_equal_fast_path(pycaret_pipeline, model, data):
+    compiled = fastpath.compile_pipeline(pycaret_pipeline)  # checked on its own probe rows
+    assert compiled is not None
+    assert_same(compiled, pycaret_pipeline, training_rows(data))
+    assert_same(compiled, pycaret_pipeline,
+                fastpath.domain_sample(model.schema, DOMAIN_ROWS, seed=6))
+
+
+# -- 3. a step it does not know --------------------------------------------------------
+
+def with_custom_step(pipeline, data):
+    """The pipeline with a (harmless) step of a kind the fast path does not know."""
+    custom = copy.deepcopy(pipeline)
+    step = TransformerWrapper(FunctionTransformer(feature_names_out="one-to-one"))
+    step.fit(custom[:-1].transform(training_rows(data)))
+    custom.steps.insert(len(custom.steps) - 1, ("custom_step", step))
+    return custom
+
+
+def test_an_unknown_step_gives_none_and_one_log_line(model, data, caplog):
+    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
+    custom = with_custom_step(model.pipeline, data)
+    assert fastpath.compile_pipeline(custom) is None
+    [line] = fastpath_lines(caplog)
+    assert "'custom_step'" in line and "FunctionTransformer" in line
+    assert "falling back to pipeline.predict" in line
+
+
+def test_a_model_with_an_unknown_step_falls_back_to_pipeline_predict(model, data, tmp_path,
+                                                                     caplog):
+    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
+    loaded = model_loader.load(reseal(with_custom_step(model.pipeline, data), tmp_path))
+    assert loaded.fast_path is False
+    assert loaded.predict_frame == loaded.pipeline.predict
+    assert len(fastpath_lines(caplog)) == 1
+    rows = training_rows(data).head(100)
+    np.testing.assert_allclose(loaded.predict_frame(rows), model.pipeline.predict(rows))
+
+
+def test_a_wrapped_target_transform_is_not_guessed_at(model, caplog):
+    """A step that also inverse-transforms predictions (PyCaret's transform_target) is not
+    replayed: pipeline.predict applies its inverse to y."""
+    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
+    from pycaret.internal.preprocess.transformers import TransformerWrapperWithInverse
+
+    custom = copy.deepcopy(model.pipeline)
+    step = TransformerWrapperWithInverse(FunctionTransformer())
+    custom.steps.insert(0, ("target_transformation", step))
+    assert fastpath.compile_pipeline(custom) is None
+    [line] = fastpath_lines(caplog)
+    assert "'target_transformation'" in line
+
+
+# -- 4. a derivation that disagrees ------------------------------------------------------
+
+def test_a_fast_path_that_disagrees_with_the_pipeline_is_rejected(model, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
+    real = fastpath._imputer
+
+    def off_by_one(transformer, include):  # every imputed number one unit too high
+        kernel, out = real(transformer, include)
+        return (lambda xs: [x + 1 if x.dtype.kind == "f" else x for x in kernel(xs)]), out
+    monkeypatch.setattr(fastpath, "_imputer", off_by_one)
+    sample = fastpath.domain_sample(model.schema, 300, seed=7)
+    assert fastpath.compile_pipeline(model.pipeline, sample) is None
+    [line] = fastpath_lines(caplog)
+    assert "differ from pipeline.predict" in line and "falling back" in line
+
+
+def test_a_fast_path_that_fails_on_the_check_rows_is_rejected(model, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
+
+    def broken(transformer, include):
+        return (lambda xs: 1 / 0), include
+    monkeypatch.setattr(fastpath, "_imputer", broken)
+    assert fastpath.compile_pipeline(model.pipeline) is None
+    [line] = fastpath_lines(caplog)
+    assert "ZeroDivisionError" in line
+
+
+def test_compiling_leaves_the_loaded_pipeline_untouched(model, data):
+    """Only a copy of the estimator loses its feature names (to keep numpy calls quiet)."""
+    fresh = joblib.load(ROOT / "deployment.pkl")
+    assert list(model.pipeline.steps[-1][1].feature_names_in_) == list(
+        fresh.steps[-1][1].feature_names_in_)
+    rows = training_rows(data).head(20)
+    np.testing.assert_array_equal(model.pipeline.predict(rows), fresh.predict(rows))
