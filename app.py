@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -48,6 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     model = app.config.get("MODEL") or model_loader.load(app.config["MODEL_PATH"])
     app.extensions["charges_model"] = model
+    quantiles = model.card["charges"]["quantiles"]
+    chart = insight.Histogram.of(quantiles)
+    with app.app_context():
+        chart_bars = Markup(render_template("_bars.svg", chart=chart))
     csrf.init_app(app)
     app.add_template_filter(dollars)
     app.add_template_filter(signed_dollars)
@@ -72,10 +77,9 @@ def create_app(config: dict | None = None) -> Flask:
         if errors:
             return page(400, values=values, errors=errors)
         prediction, what_if = insight.explain(record, model)
-        quantiles = model.card["charges"]["quantiles"]
         return page(values=values, prediction=prediction, what_if=what_if,
-                    percentile=insight.percentile(prediction, quantiles),
-                    chart=insight.histogram(quantiles, prediction))
+                    percentile=insight.percentile(prediction, quantiles), chart=chart,
+                    chart_bars=chart_bars)
 
     @app.post("/batch")
     def batch_csv():

@@ -26,25 +26,45 @@ def percentile(value: float, quantiles: list[float]) -> int:
     return int(round(float(np.interp(value, quantiles, levels))))
 
 
-def histogram(quantiles: list[float], value: float) -> dict:
-    """Bars of a charges histogram, in SVG coordinates, rebuilt from the stored percentiles
-    (training keeps 101 of them rather than the rows themselves)."""
-    q = np.asarray(quantiles)
-    edges = np.linspace(q[0], q[-1], CHART_BINS + 1)
-    share = np.diff(np.interp(edges, q, np.linspace(0, 1, len(q))))
-    scale_x = CHART_WIDTH / (q[-1] - q[0])
-    tallest = share.max()
-    bars = []
-    for low, high, part in zip(edges[:-1], edges[1:], share):
-        h = (CHART_HEIGHT - 20) * part / tallest
-        bars.append({"x": round((low - q[0]) * scale_x, 1), "width": round((high - low) * scale_x - 1, 1),
-                     "y": round(CHART_HEIGHT - 20 - h, 1), "height": round(h, 1),
-                     "marked": low <= value < high, "share": round(100 * part, 1)})
-    marker = round((min(max(value, q[0]), q[-1]) - q[0]) * scale_x, 1)
-    ticks = [{"x": round((t - q[0]) * scale_x, 1), "label": f"${t / 1000:,.0f}k"}
-             for t in range(0, int(q[-1]) + 1, 10_000) if t >= q[0]]
-    return {"bars": bars, "marker": marker, "ticks": ticks,
-            "width": CHART_WIDTH, "height": CHART_HEIGHT, "axis": CHART_HEIGHT - 20}
+@dataclass(frozen=True)
+class Histogram:
+    """A charges histogram in SVG coordinates, rebuilt from the stored percentiles (training
+    keeps 101 of them rather than the rows). Built once per model; a request only asks where
+    its prediction falls."""
+    low: float
+    high: float
+    bars: tuple[dict, ...]
+    ticks: tuple[dict, ...]
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+    axis: int = CHART_HEIGHT - 20
+
+    @classmethod
+    def of(cls, quantiles: list[float]) -> "Histogram":
+        q = np.asarray(quantiles)
+        low, high = float(q[0]), float(q[-1])
+        edges = np.linspace(low, high, CHART_BINS + 1)
+        share = np.diff(np.interp(edges, q, np.linspace(0, 1, len(q))))
+        x = lambda value: round((value - low) * CHART_WIDTH / (high - low), 1)  # noqa: E731
+        axis = CHART_HEIGHT - 20
+        bars = tuple({"x": x(a), "width": round(x(b) - x(a) - 1, 1),
+                      "y": round(axis * (1 - part / share.max()), 1),
+                      "height": round(axis * part / share.max(), 1),
+                      "low": float(a), "high": float(b), "share": round(100 * part, 1)}
+                     for a, b, part in zip(edges[:-1], edges[1:], share))
+        ticks = tuple({"x": x(t), "label": f"${t / 1000:,.0f}k"}
+                      for t in range(0, int(high) + 1, 10_000) if t >= low)
+        return cls(low, high, bars, ticks)
+
+    def marker(self, value: float) -> float:
+        """The x of a prediction, held inside the chart when it falls outside the data."""
+        clipped = min(max(value, self.low), self.high)
+        return round((clipped - self.low) * self.width / (self.high - self.low), 1)
+
+    def marked(self, value: float) -> int | None:
+        """The index of the bar the prediction falls in, if any."""
+        return next((i for i, bar in enumerate(self.bars)
+                     if bar["low"] <= value < bar["high"]), None)
 
 
 def variants(record: Record, model: Model) -> list[tuple[str, Record]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from charges.model import Model
@@ -15,8 +16,13 @@ DTYPES = {name: "object" if name in CATEGORICAL else "int64" if name in INTEGER 
 
 
 def to_frame(records: Iterable[Record]) -> pd.DataFrame:
-    """Validated records as the DataFrame the pipeline was trained on: its columns, its dtypes."""
-    return pd.DataFrame.from_records(list(records), columns=FIELDS).astype(DTYPES)
+    """Validated records as the DataFrame the pipeline was trained on: its columns, its dtypes.
+
+    Built column by column from typed numpy arrays: from_records plus astype costs ~2 ms,
+    more than the fast path's whole prediction."""
+    records = list(records)
+    return pd.DataFrame({name: np.array([r[name] for r in records], dtype=dtype)
+                         for name, dtype in DTYPES.items()}, columns=FIELDS)
 
 
 def predict(records: Iterable[Record], model: Model) -> list[float]:
