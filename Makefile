@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test train bench loadtest clean
+.PHONY: run test train bench loadtest wrk clean
 
 run: $(VENV)/.runtime
 	$(BIN)/python app.py
@@ -15,11 +15,16 @@ test: $(VENV)/.dev
 train: $(VENV)/.runtime
 	$(BIN)/python -m training.train
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev wrk
 	$(BIN)/python -m bench.run
 
-loadtest: $(VENV)/.dev
+loadtest: $(VENV)/.dev wrk
 	$(BIN)/python -m bench.load
+
+# The load generator both use: Debian's package, installed when missing (as root, or sudo).
+wrk:
+	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -30,4 +30,9 @@ def predict(records: Iterable[Record], model: Model) -> list[float]:
     frame = to_frame(records)
     if frame.empty:
         return []
-    return [float(y) for y in model.predict_frame(frame)]
+    values = np.asarray(model.predict_frame(frame), dtype=np.float64)
+    if not np.isfinite(values).all():
+        # Valid inputs never give this from a sound model; showing it (or emitting NaN in
+        # JSON) would be worse than the 500 it becomes.
+        raise ValueError("the model returned a non-finite prediction")
+    return values.tolist()

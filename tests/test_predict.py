@@ -57,3 +57,10 @@ def test_no_records_no_call():
             raise AssertionError("called with nothing to predict")
 
     assert predict([], Exploding()) == []
+
+
+def test_a_non_finite_prediction_is_an_error_never_a_number(model, monkeypatch):
+    monkeypatch.setattr(model, "predict_frame", lambda frame: np.array([float("nan")]))
+    with pytest.raises(ValueError, match="non-finite"):
+        predict([{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes",
+                  "region": "southwest"}], model)
