@@ -18,11 +18,11 @@ DTYPES = {name: "object" if name in CATEGORICAL else "int64" if name in INTEGER 
 def to_frame(records: Iterable[Record]) -> pd.DataFrame:
     """Validated records as the DataFrame the pipeline was trained on: its columns, its dtypes.
 
-    Built column by column from typed numpy arrays: from_records plus astype costs ~2 ms,
-    more than the fast path's whole prediction."""
+    Built from fresh typed arrays without a copy: from_records plus astype, or passing
+    `columns=`, costs 0.7 ms or more, longer than the fast path's whole prediction."""
     records = list(records)
     return pd.DataFrame({name: np.array([r[name] for r in records], dtype=dtype)
-                         for name, dtype in DTYPES.items()}, columns=FIELDS)
+                         for name, dtype in DTYPES.items()}, copy=False)
 
 
 def predict(records: Iterable[Record], model: Model) -> list[float]:
