@@ -10,7 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
@@ -46,6 +46,13 @@ def create_app(config: dict | None = None) -> Flask:
                            "(see README); `python app.py` makes a throwaway one for local use")
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+        @app.before_request
+        def https_only():
+            # The session cookie is Secure: over plain HTTP a browser drops it, and every
+            # form post would fail its CSRF check. Send people to HTTPS instead.
+            if not request.is_secure:
+                return redirect(request.url.replace("http://", "https://", 1), code=301)
 
     model = app.config.get("MODEL") or model_loader.load(app.config["MODEL_PATH"])
     app.extensions["charges_model"] = model
@@ -90,9 +97,8 @@ def create_app(config: dict | None = None) -> Flask:
             scored = batch.score_csv(upload.read(), model)
         except batch.BatchError as error:
             return page(400, batch_errors=error.messages)
-        name = Path(upload.filename).stem or "insurance"
         return Response(scored, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{_safe(name)}-predictions.csv"'})
+            "Content-Disposition": f'attachment; filename="{batch.download_name(upload.filename)}"'})
 
     @app.post("/api/predict")
     @csrf.exempt  # no cookies or sessions are involved, so there is nothing to forge
@@ -162,11 +168,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-
-
-def _safe(name: str) -> str:
-    """A file name that cannot break out of the Content-Disposition header."""
-    return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in name)[:100]
 
 
 def local_settings(environ: dict) -> tuple[dict, bool]:

@@ -16,8 +16,8 @@ preload_app = True
 # Heroku's router gives up after 30 s; a stuck worker is killed before that.
 timeout = 25
 graceful_timeout = 20
-keepalive = 5
-# Recycle workers now and then, at different moments, so slow leaks cannot pile up.
+# Recycle workers now and then (after 5,000 to 5,500 requests, at different moments), so
+# slow leaks cannot pile up.
 max_requests = 5000
 max_requests_jitter = 500
 worker_tmp_dir = "/dev/shm"

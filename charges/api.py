@@ -10,6 +10,7 @@ from typing import Any
 from charges.schema import Record, Schema
 
 MAX_ITEMS = 10_000
+ERRORS_SHOWN = 100
 
 
 class ApiError(ValueError):
@@ -28,11 +29,14 @@ def body_error(message: str) -> ApiError:
 def parse_body(body: bytes, schema: Schema, max_items: int = MAX_ITEMS) -> list[Record]:
     """Validated records from a JSON body, or ApiError (400 for the body, 422 for values)."""
     try:
-        payload = json.loads(body, parse_constant=_reject_constant)
-    except _NonFinite as exc:
-        raise body_error(f"{exc} is not a JSON number; send a finite number") from None
+        payload = json.loads(body, parse_constant=_reject_constant,
+                             object_pairs_hook=_unique_keys)
+    except _Refused as exc:
+        raise body_error(str(exc)) from None
     except ValueError:  # JSONDecodeError and UnicodeDecodeError both
         raise body_error("the body is not valid JSON") from None
+    except RecursionError:
+        raise body_error("the body is nested too deeply") from None
     items = [payload] if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         raise body_error("send one object with the six fields, or a list of such objects")
@@ -49,15 +53,28 @@ def parse_body(body: bytes, schema: Schema, max_items: int = MAX_ITEMS) -> list[
         records.append(record)
         errors += [{"row": row, "field": field, "message": f"{field} {message}"}
                    for field, message in problems.items()]
+    if len(errors) > ERRORS_SHOWN:  # 10,000 bad rows need not mean megabytes of errors
+        more = len(errors) - ERRORS_SHOWN
+        errors = errors[:ERRORS_SHOWN] + [{"row": None, "field": None,
+                                           "message": f"… and {more:,} more errors"}]
     if errors:
         raise ApiError(errors, 422)
     return records
 
 
-class _NonFinite(ValueError):
-    pass
+class _Refused(ValueError):
+    """Valid to Python's json module, but not an acceptable request."""
 
 
 def _reject_constant(name: str) -> Any:
     # Python's json accepts NaN and Infinity, which are not JSON; say so rather than predict.
-    raise _NonFinite(name)
+    raise _Refused(f"{name} is not a JSON number; send a finite number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    # With a key twice, which value counts is up to the parser; refuse rather than guess.
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise _Refused(f"the key {repeated[0]!r} appears more than once in an object")
+    return dict(pairs)

@@ -2,9 +2,9 @@
 answer all rows or none, so nothing is ever scored half-way or silently dropped."""
 from __future__ import annotations
 
+import csv
 import io
 import re
-import warnings
 
 import pandas as pd
 
@@ -12,10 +12,15 @@ from charges.model import Model
 from charges.predict import predict
 from charges.schema import FIELDS, PLAIN_NUMBER
 
-MAX_ROWS = 100_000
+MAX_ROWS = 50_000
+MAX_COLUMNS = 100
+# Memory follows the number of cells (each a Python string in pandas): bound that, not bytes.
+MAX_CELLS = 1_000_000
 ERRORS_SHOWN = 10
 OUTPUT_COLUMN = "predicted_charges"
-_LINE = re.compile(r"line (\d+)")
+BOM = "\ufeff"
+_TOO_MANY = re.compile(r"Expected \d+ fields in line (\d+)")
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
 class BatchError(ValueError):
@@ -27,62 +32,101 @@ class BatchError(ValueError):
 
 
 def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
-    """The uploaded CSV with a `predicted_charges` column added, as UTF-8 CSV bytes."""
-    table = read_table(content, max_rows)
+    """The uploaded CSV with a `predicted_charges` column added, as UTF-8 CSV bytes (with
+    the byte-order mark Excel needs when the upload had one)."""
+    text = decode(content)
+    table = read_table(text, max_rows)
     records = validate_rows(table, model)
     table[OUTPUT_COLUMN] = [round(y, 2) for y in predict(records, model)]
-    return defuse_formulas(table).to_csv(index=False).encode()
+    out = defuse_formulas(table).to_csv(index=False)
+    return ((BOM if text.startswith(BOM) else "") + out).encode()
 
 
-def read_table(content: bytes, max_rows: int = MAX_ROWS) -> pd.DataFrame:
-    """Every cell as the text it was, with the header checked."""
+def download_name(uploaded: str) -> str:
+    """people.csv -> people-predictions.csv, safe inside a Content-Disposition header."""
+    # Some browsers send a full path, with either slash; only its last part is the name.
+    stem = re.split(r"[\\/]", uploaded)[-1].rsplit(".", 1)[0] or "insurance"
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in stem)
+    return f"{safe[:100]}-predictions.csv"
+
+
+def decode(content: bytes) -> str:
     if not content.strip():
         raise BatchError(["The file is empty."])
+    if b"\0" in content:
+        raise BatchError(["The file contains NUL bytes: it is not a text CSV file."])
     try:
-        text = content.decode("utf-8-sig")  # the BOM that Excel writes is not part of a name
+        return content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BatchError([f"The file is not UTF-8 text (byte {exc.start + 1} is not valid). "
                           "Save it as “CSV UTF-8” and upload it again."]) from None
+
+
+def read_table(text: str, max_rows: int = MAX_ROWS) -> pd.DataFrame:
+    """Every cell as the text it was, indexed by its spreadsheet row number (the header is
+    row 1), blank lines left out."""
+    text = text.removeprefix(BOM)
+    header = read_header(text)
+    limit = min(max_rows, MAX_CELLS // len(header))
     try:
-        with warnings.catch_warnings():
-            # pandas only warns when every row is longer than the header; make that an error.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                index_col=False, nrows=max_rows + 1, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        line = _LINE.search(str(exc))
-        where = f"Row {line.group(1)}" if line else "A row"
-        raise BatchError([f"{where} has more cells than the header. Every row needs one cell "
-                          "per column, separated by commas."]) from None
-    except pd.errors.EmptyDataError:
-        raise BatchError(["The file is empty."]) from None
-    _check_header(table)
+        table = pd.read_csv(io.StringIO(text), header=0, names=header, dtype=str,
+                            keep_default_na=False, index_col=False, skip_blank_lines=False,
+                            nrows=limit + 1)
+    except pd.errors.ParserError as exc:
+        raise BatchError([_parser_message(str(exc))]) from None
+    table.index += 2
+    table = table[(table != "").any(axis=1)]
     if table.empty:
         raise BatchError(["The file has a header but no rows to score."])
-    if len(table) > max_rows:
-        raise BatchError([f"The file has more than {max_rows:,} rows; split it into parts."])
+    if len(table) > limit:
+        raise BatchError([f"The file has more than {limit:,} rows; split it into parts "
+                          f"(at most {max_rows:,} rows and {MAX_CELLS:,} cells)."])
     return table
 
 
-def _check_header(table: pd.DataFrame) -> None:
-    missing = [name for name in FIELDS if name not in table.columns]
-    if not missing:
-        return
-    if len(table.columns) == 1 and any(sep in table.columns[0] for sep in ";\t|"):
+def read_header(text: str) -> list[str]:
+    """The column names, checked before pandas would quietly rename or invent any."""
+    try:
+        first = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as exc:
+        raise BatchError([f"The header could not be read as CSV ({exc})."]) from None
+    header = [name.strip() for name in first]
+    if not any(header):
+        raise BatchError(["The first line must be a header naming the columns."])
+    if len(header) > MAX_COLUMNS:
+        raise BatchError([f"The file has {len(header):,} columns; at most {MAX_COLUMNS} "
+                          "are accepted."])
+    if "" in header:
+        raise BatchError([f"Column {header.index('') + 1} of the header has no name."])
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise BatchError([f"The header names {', '.join(repeated)} more than once."])
+    missing = [name for name in FIELDS if name not in header]
+    if missing and len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         raise BatchError(["The values are not separated by commas. Save the file as CSV "
                           "with commas between values."])
-    raise BatchError([f"The header lacks the column{'s' if len(missing) > 1 else ''} "
-                      f"{', '.join(missing)}. It needs {', '.join(FIELDS)} (in any order; "
-                      "other columns are kept)."])
+    if missing:
+        raise BatchError([f"The header lacks the column{'s' if len(missing) > 1 else ''} "
+                          f"{', '.join(missing)}. It needs {', '.join(FIELDS)} (in any "
+                          "order; other columns are kept)."])
+    return header
+
+
+def _parser_message(error: str) -> str:
+    if match := _TOO_MANY.search(error):
+        return (f"Row {match.group(1)} has more cells than the header. Every row needs one "
+                "cell per column, separated by commas.")
+    if match := _OPEN_QUOTE.search(error):
+        return f"A quoted cell opened in row {int(match.group(1)) + 1} is never closed."
+    return f"The file could not be read as CSV ({error.split(': ')[-1]})."
 
 
 def validate_rows(table: pd.DataFrame, model: Model) -> list[dict]:
     """Clean records for every row, or BatchError naming the first bad cells."""
     records, problems = [], []
-    for number, row in enumerate(table[list(FIELDS)].to_dict("records"), start=2):
+    for number, row in zip(table.index, table[list(FIELDS)].to_dict("records")):
         record, errors = model.schema.validate(row)
         records.append(record)
-        # Rows are numbered as a spreadsheet shows them: the header is row 1.
         problems += [f"Row {number}, {field}: {message}." for field, message in errors.items()]
     if problems:
         shown = problems[:ERRORS_SHOWN]
@@ -94,16 +138,17 @@ def validate_rows(table: pd.DataFrame, model: Model) -> list[dict]:
 
 def defuse_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """Quote text a spreadsheet would run as a formula (OWASP's advice on CSV injection),
-    in the header and in every text cell."""
-    text_columns = [c for c in table.columns if table[c].dtype == object]
-    table[text_columns] = table[text_columns].map(_defuse)
-    table.columns = [_defuse(c) for c in table.columns]
+    in the header and in every cell."""
+    for name in table.columns:
+        column = table[name]
+        if column.dtype == object:
+            risky = column.str.match(_FORMULA) & ~column.str.fullmatch(PLAIN_NUMBER)
+            if risky.any():
+                table[name] = column.mask(risky, "'" + column)
+    table.columns = ["'" + name if _FORMULA.match(name) else name for name in table.columns]
     return table
 
 
-def _defuse(cell):
-    # Plain numbers such as -3.5 stay as they are: spreadsheets read them as numbers.
-    if (isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r")
-            and not PLAIN_NUMBER.fullmatch(cell)):
-        return "'" + cell
-    return cell
+# A formula starts, after any white space, with one of these (fullwidth forms included,
+# which some spreadsheets also accept). Plain numbers such as -3.5 are numbers, left alone.
+_FORMULA = re.compile(r"\s*[=+\-@\uff1d\uff0b\uff0d\uff20]")

@@ -20,7 +20,7 @@ LABELS = {"age": "Age", "sex": "Sex", "bmi": "BMI", "children": "Children",
 
 # Python's float() also takes "nan", "1_000" and " 12 ": a person typing into a form or a
 # spreadsheet cell means none of those, so text must look like a plain decimal number.
-PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 Record = dict[str, Any]
 Errors = dict[str, str]

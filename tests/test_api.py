@@ -106,3 +106,24 @@ def test_openapi_document_matches_the_validation_rules(client, model):
     assert person["properties"]["age"] == {"type": "integer", "minimum": 18, "maximum": 64}
     assert person["properties"]["region"]["enum"] == list(model.schema["region"].categories)
     assert set(doc["paths"]["/api/predict"]["post"]["responses"]) == {"200", "400", "413", "422"}
+
+
+def test_a_key_given_twice_is_refused_not_guessed(client):
+    response = post(client, '{"age": 300, "age": 19, "sex": "female", "bmi": 27.9, "children": 0, '
+                            '"smoker": "yes", "region": "southwest"}', raw=True)
+    assert response.status_code == 400
+    assert response.json["errors"][0]["message"] == "the key 'age' appears more than once in an object"
+
+
+def test_deeply_nested_json_is_a_400(client):
+    response = post(client, '{"a":' * 100_000 + "1" + "}" * 100_000, raw=True)
+    assert response.status_code == 400
+    assert response.json["errors"][0]["message"] == "the body is nested too deeply"
+
+
+def test_many_bad_rows_give_a_bounded_error_list(client):
+    response = post(client, [{**PERSON, "age": "x"}] * 5_000)
+    assert response.status_code == 422
+    errors = response.json["errors"]
+    assert len(errors) == api.ERRORS_SHOWN + 1
+    assert errors[-1]["message"] == "… and 4,900 more errors"

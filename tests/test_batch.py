@@ -77,6 +77,38 @@ def test_malformed_files_get_a_clear_message(model, content, expected):
     assert refusal(content, model)[0].startswith(expected)
 
 
+@pytest.mark.parametrize("content, expected", [
+    (HEADER.encode() + b",age\n", "The header names age more than once."),
+    (HEADER.encode() + b",\n", "Column 7 of the header has no name."),
+    (HEADER.encode() + b"\n19,female,27.9,0,yes,south\x00west\n",
+     "The file contains NUL bytes: it is not a text CSV file."),
+    (HEADER.encode() + b'\n19,female,27.9,0,yes,"southwest\n',
+     "A quoted cell opened in row 2 is never closed."),
+    (b"\n" + HEADER.encode() + b"\n", "The first line must be a header naming the columns."),
+])
+def test_header_and_parse_problems_are_named(model, content, expected):
+    assert refusal(content, model) == [expected]
+
+
+def test_blank_lines_are_skipped_but_rows_keep_their_spreadsheet_numbers(model):
+    content = HEADER.encode() + b"\n19,female,27.9,0,yes,southwest\n\n\n300,female,27.9,0,yes,southwest\n\n"
+    assert "Row 5, age: must be from 18 to 64." in refusal(content, model)
+    good = HEADER.encode() + b"\n19,female,27.9,0,yes,southwest\n\n20,male,30,1,no,northeast\n\n"
+    assert len(pd.read_csv(io.BytesIO(batch.score_csv(good, model)))) == 2
+
+
+def test_header_names_are_trimmed_and_quoted_newlines_stay_in_their_cell(model):
+    content = (" age , sex ,bmi,children,smoker,region,note\n"
+               '19,female,27.9,0,yes,southwest,"two\nlines"\n').encode()
+    out = pd.read_csv(io.BytesIO(batch.score_csv(content, model)))
+    assert list(out.columns[:6]) == list(FIELDS) and out.note[0] == "two\nlines"
+
+
+def test_unicode_digits_are_not_numbers(model):
+    content = HEADER.encode() + "\n١٩,female,27.9,0,yes,southwest\n".encode()
+    assert "Row 2, age: must be a number." in refusal(content, model)
+
+
 def test_a_short_row_names_its_missing_cells(model):
     messages = refusal(HEADER.encode() + b"\n19,female,27.9\n", model)
     assert "Row 2, children: is required." in messages
@@ -85,21 +117,41 @@ def test_a_short_row_names_its_missing_cells(model):
 
 def test_a_row_limit_applies(model, data):
     messages = refusal(data.head(11).to_csv(index=False).encode(), model, max_rows=10)
-    assert messages == ["The file has more than 10 rows; split it into parts."]
+    assert messages[0].startswith("The file has more than 10 rows; split it into parts")
 
 
-def test_excel_utf8_bom_is_accepted(model, data):
-    content = "\ufeff".encode() + data.head(2).to_csv(index=False).encode()
-    assert len(pd.read_csv(io.BytesIO(batch.score_csv(content, model)))) == 2
+def test_wide_files_get_fewer_rows_so_memory_stays_bounded(model, data):
+    wide = data.head(3).assign(**{f"extra{i}": "x" for i in range(93)})  # 100 columns
+    assert len(pd.read_csv(io.BytesIO(batch.score_csv(wide.to_csv(index=False).encode(), model)))) == 3
+    rows_allowed = batch.MAX_CELLS // 100
+    too_long = pd.concat([wide] * (rows_allowed // 3 + 1), ignore_index=True)
+    messages = refusal(too_long.to_csv(index=False).encode(), model)
+    assert messages[0].startswith(f"The file has more than {rows_allowed:,} rows")
+
+
+def test_too_many_columns_are_refused_before_parsing(model):
+    header = ",".join(list(FIELDS) + [f"c{i}" for i in range(40_000)])
+    assert refusal((header + "\n").encode(), model) == [
+        "The file has 40,006 columns; at most 100 are accepted."]
+
+
+def test_excel_utf8_bom_is_accepted_and_given_back(model, data):
+    content = "\ufeff".encode() + data.head(2).assign(name="José").to_csv(index=False).encode()
+    out = batch.score_csv(content, model)
+    assert out.startswith("\ufeff".encode())  # so Excel reads José, not JosÃ©
+    assert pd.read_csv(io.BytesIO(out), encoding="utf-8-sig").name.tolist() == ["José", "José"]
+    assert not batch.score_csv(content[3:], model).startswith("\ufeff".encode())
 
 
 def test_formulas_in_cells_and_header_are_not_written_back_live(model, data):
-    rows = data.head(4).assign(note=["=HYPERLINK(\"x\")", "+1+2", "@SUM(A1)", "-3.5"])
+    rows = data.head(6).assign(note=["=HYPERLINK(\"x\")", "+1+2", "@SUM(A1)", "-3.5",
+                                     " =1+1", "\uff1d1+1"])
     rows = rows.rename(columns={"charges": "=cmd|'/c calc'!A0"})
     out = batch.score_csv(rows.to_csv(index=False).encode(), model).decode()
     cells = [cell for row in csv.reader(io.StringIO(out)) for cell in row]
-    assert not any(cell[:1] in "=+@" for cell in cells)
+    assert not any(cell.lstrip()[:1] in "=+@\uff1d" for cell in cells)
     assert "'=HYPERLINK(\"x\")" in cells and "'+1+2" in cells and "'@SUM(A1)" in cells
+    assert "' =1+1" in cells and "'\uff1d1+1" in cells
     assert "-3.5" in cells  # a plain negative number is a number, not a formula
     assert "'=cmd|'/c calc'!A0" in cells
 
@@ -120,6 +172,17 @@ def test_upload_answers_a_csv_download(client, model, data):
     out = pd.read_csv(io.BytesIO(response.data))
     np.testing.assert_allclose(out.predicted_charges,
                                pipeline_predict(model, data.head(3).to_dict("records")), atol=0.005)
+
+
+@pytest.mark.parametrize("sent, saved", [
+    ("people.csv", "people-predictions.csv"),
+    ("C:\\Users\\ana\\people.csv", "people-predictions.csv"),
+    ("/home/ana/people.v2.csv", "people.v2-predictions.csv"),
+    (".csv", "insurance-predictions.csv"),
+    ('a"b\r\nX: y;é.csv', "a_b__X__y__-predictions.csv"),
+])
+def test_download_names_are_safe(sent, saved):
+    assert batch.download_name(sent) == saved
 
 
 def test_bad_upload_is_400_with_the_page_listing_the_errors(client):

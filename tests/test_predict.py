@@ -64,3 +64,10 @@ def test_a_non_finite_prediction_is_an_error_never_a_number(model, monkeypatch):
     with pytest.raises(ValueError, match="non-finite"):
         predict([{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes",
                   "region": "southwest"}], model)
+
+
+def test_dollars_are_formatted_with_cents_and_a_real_minus():
+    from charges.present import dollars, signed_dollars
+    assert dollars(23624.084) == "$23,624.08"
+    assert dollars(-968000) == "−$968,000.00"
+    assert signed_dollars(451.666) == "+$451.67" and signed_dollars(-37.031) == "−$37.03"
