@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from charges.schema import FIELDS, Field, Schema
+from charges.schema import FIELDS, Schema
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,8 @@ class Unsupported(Exception):
     """A step this module cannot replay exactly."""
 
 
-def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame | None = None
-                     ) -> PredictFrame | None:
-    """pipeline.predict as plain numpy, or None (logged) unless equal on check_frame (by
-    default rows made from what the fitted steps know)."""
+def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame) -> PredictFrame | None:
+    """pipeline.predict as plain numpy, or None (logged) unless equal on check_frame."""
     try:
         fast = _compile(pipeline)
     except Exception as exc:  # Unsupported, or fitted attributes unlike the ones read here
@@ -40,12 +38,16 @@ def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame | None = None
     if problem:
         log.warning("fast path rejected: %s; falling back to pipeline.predict", problem)
         return None
+    told = []
 
     def predict_frame(frame: pd.DataFrame) -> np.ndarray:
         try:
             return fast(frame)
-        except Exception:  # input unlike any checked (pd.NA, a missing column): the
-            return pipeline.predict(frame)  # pipeline gives its own answer or its own error
+        except Exception as exc:  # input unlike any checked (pd.NA, a missing column): the
+            if not told:          # pipeline gives its own answer or its own error
+                told.append(exc)
+                log.warning("fast path passed an input to pipeline.predict: %r", exc)
+            return pipeline.predict(frame)
     return predict_frame
 
 
@@ -257,25 +259,8 @@ def _estimator(est: Any, names: list[str]) -> Callable[[np.ndarray], np.ndarray]
     return quiet.predict
 
 
-def _probe(pipeline: Any) -> pd.DataFrame:
-    """Check rows when none are given: every category the encoders map, and numbers from 0
-    to twice the fill values of the imputers."""
-    fields = {}
-    for _, step in pipeline.steps[:-1]:
-        t = getattr(step, "transformer", None)
-        for c, v in zip(getattr(step, "_include", None) or [], getattr(t, "statistics_", [])):
-            if isinstance(v, float):
-                fields[c] = Field(c, "number", 0.0, 2 * v)
-        for switch in getattr(getattr(t, "ordinal_encoder", t), "mapping", None) or []:
-            categories = tuple(k for k in switch["mapping"].index if not pd.isna(k))
-            fields[switch["col"]] = Field(switch["col"], "category", categories=categories)
-    return domain_sample(Schema([fields[name] for name in FIELDS]), 300)
-
-
-def _disagreement(pipeline: Any, fast: PredictFrame, frame: pd.DataFrame | None
-                  ) -> str | None:
+def _disagreement(pipeline: Any, fast: PredictFrame, frame: pd.DataFrame) -> str | None:
     try:
-        frame = _probe(pipeline) if frame is None else frame
         want = np.asarray(pipeline.predict(frame), dtype=np.float64)
         got = np.asarray(fast(frame), dtype=np.float64)
     except Exception as exc:

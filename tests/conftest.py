@@ -2,6 +2,8 @@
 real gunicorn server started the way the Procfile starts it."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import signal
@@ -23,9 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "training" / "data" / "insurance.csv"
 ARTIFACTS = ROOT / "artifacts"  # git-ignored: screenshots, server logs
 
-# A complete, valid submission: the first row of the data set.
+# A complete, valid person, the first row of the data set: as a form or CSV sends it (text)
+# and as JSON or validation gives it (typed).
 VALID = {"age": "19", "sex": "female", "bmi": "27.9", "children": "0", "smoker": "yes",
          "region": "southwest"}
+PERSON = {"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes",
+          "region": "southwest"}
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +72,16 @@ def pipeline_predict(model, rows: list[dict]) -> list[float]:
     frame = pd.DataFrame(rows)[list(FIELDS)].astype(
         {"age": "int64", "children": "int64", "bmi": "float64"})
     return [float(v) for v in model.pipeline.predict(frame)]
+
+
+def seal(folder: Path, payload: bytes) -> Path:
+    """Write deployment.pkl into folder with a copy of the shipped card that records its
+    sha256, as if training had written both."""
+    (folder / "deployment.pkl").write_bytes(payload)
+    card = json.loads((ROOT / "deployment.json").read_text())
+    card["sha256"] = hashlib.sha256(payload).hexdigest()
+    (folder / "deployment.json").write_text(json.dumps(card))
+    return folder / "deployment.pkl"
 
 
 def free_port() -> int:

@@ -4,10 +4,7 @@ import json
 import pytest
 
 from charges import api
-from tests.conftest import pipeline_predict
-
-PERSON = {"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes",
-          "region": "southwest"}
+from tests.conftest import PERSON, pipeline_predict
 
 
 def post(client, body, raw=False):

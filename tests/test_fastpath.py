@@ -1,8 +1,7 @@
 """The numpy fast path (charges.fastpath) gives pipeline.predict's answers, on every model and
 preprocessing the project can produce, or it is not used at all."""
 import copy
-import hashlib
-import json
+import io
 import logging
 import warnings
 
@@ -17,7 +16,7 @@ from charges import fastpath
 from charges import model as model_loader
 from charges.predict import DTYPES, predict, to_frame
 from charges.schema import FIELDS
-from tests.conftest import ROOT, pipeline_predict
+from tests.conftest import ROOT, pipeline_predict, seal
 from training import train
 
 DOMAIN_ROWS = 12_000
@@ -44,17 +43,14 @@ def training_rows(data: pd.DataFrame) -> pd.DataFrame:
     return data[list(FIELDS)].astype(DTYPES)
 
 
+def pickle_bytes(pipeline) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(pipeline, buffer)  # as PyCaret's save_model writes it
+    return buffer.getvalue()
+
+
 def fastpath_lines(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == fastpath.__name__]
-
-
-def reseal(pipeline, folder):
-    """Save a pipeline with the deployed card, its sha256 updated, as training would."""
-    joblib.dump(pipeline, folder / "deployment.pkl")
-    card = json.loads((ROOT / "deployment.json").read_text())
-    card["sha256"] = hashlib.sha256((folder / "deployment.pkl").read_bytes()).hexdigest()
-    (folder / "deployment.json").write_text(json.dumps(card))
-    return folder / "deployment.pkl"
 
 
 # -- the sample of the whole input domain the checks use --------------------------------
@@ -144,6 +140,18 @@ def test_inputs_outside_the_domain_get_the_pipelines_answer_or_its_error(model):
     assert_same(model.predict_frame, model.pipeline, missing.drop(index=1))
 
 
+def test_an_input_the_fast_path_cannot_take_goes_to_the_pipeline_with_one_log_line(model, caplog):
+    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
+    compiled = fastpath.compile_pipeline(model.pipeline, fastpath.domain_sample(model.schema, 50))
+    no_region = fastpath.domain_sample(model.schema, 5).drop(columns="region")
+    for _ in range(3):
+        with pytest.raises(Exception) as caught:
+            compiled(no_region)
+        assert "region" in str(caught.value)  # the pipeline's own complaint
+    [line] = fastpath_lines(caplog)
+    assert line.startswith("fast path passed an input to pipeline.predict")
+
+
 # -- 2. other models and preprocessing the project can produce ----------------------------
 
 @pytest.fixture(scope="module")
@@ -191,7 +199,7 @@ def pycaret_pipeline(request, tmp_path_factory):
 
 @pytest.mark.slow
 def test_pipelines_made_with_pycaret_get_an_equal_fast_path(pycaret_pipeline, model, data):
-    compiled = fastpath.compile_pipeline(pycaret_pipeline)  # checked on its own probe rows
+    compiled = fastpath.compile_pipeline(pycaret_pipeline, fastpath.domain_sample(model.schema, 300))
     assert compiled is not None
     assert_same(compiled, pycaret_pipeline, training_rows(data))
     assert_same(compiled, pycaret_pipeline,
@@ -212,7 +220,7 @@ def with_custom_step(pipeline, data):
 def test_an_unknown_step_gives_none_and_one_log_line(model, data, caplog):
     caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
     custom = with_custom_step(model.pipeline, data)
-    assert fastpath.compile_pipeline(custom) is None
+    assert fastpath.compile_pipeline(custom, fastpath.domain_sample(model.schema, 50)) is None
     [line] = fastpath_lines(caplog)
     assert "'custom_step'" in line and "FunctionTransformer" in line
     assert "falling back to pipeline.predict" in line
@@ -221,7 +229,7 @@ def test_an_unknown_step_gives_none_and_one_log_line(model, data, caplog):
 def test_a_model_with_an_unknown_step_falls_back_to_pipeline_predict(model, data, tmp_path,
                                                                      caplog):
     caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
-    loaded = model_loader.load(reseal(with_custom_step(model.pipeline, data), tmp_path))
+    loaded = model_loader.load(seal(tmp_path, pickle_bytes(with_custom_step(model.pipeline, data))))
     assert loaded.fast_path is False
     assert loaded.predict_frame == loaded.pipeline.predict
     assert len(fastpath_lines(caplog)) == 1
@@ -238,7 +246,7 @@ def test_a_wrapped_target_transform_is_not_guessed_at(model, caplog):
     custom = copy.deepcopy(model.pipeline)
     step = TransformerWrapperWithInverse(FunctionTransformer())
     custom.steps.insert(0, ("target_transformation", step))
-    assert fastpath.compile_pipeline(custom) is None
+    assert fastpath.compile_pipeline(custom, fastpath.domain_sample(model.schema, 50)) is None
     [line] = fastpath_lines(caplog)
     assert "'target_transformation'" in line
 
@@ -265,7 +273,7 @@ def test_a_fast_path_that_fails_on_the_check_rows_is_rejected(model, monkeypatch
     def broken(transformer, include):
         return (lambda xs: 1 / 0), include
     monkeypatch.setattr(fastpath, "_imputer", broken)
-    assert fastpath.compile_pipeline(model.pipeline) is None
+    assert fastpath.compile_pipeline(model.pipeline, fastpath.domain_sample(model.schema, 50)) is None
     [line] = fastpath_lines(caplog)
     assert "ZeroDivisionError" in line
 

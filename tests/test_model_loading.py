@@ -1,6 +1,5 @@
 """The pickle is code: the app refuses any model file that training did not write."""
 import hashlib
-import json
 import pickle
 import shutil
 from pathlib import Path
@@ -9,8 +8,8 @@ import pytest
 
 from charges import model as model_loader
 from charges.model import ModelError
+from tests.conftest import ROOT, seal
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -18,14 +17,6 @@ def copy(tmp_path):
     shutil.copy(ROOT / "deployment.pkl", tmp_path / "deployment.pkl")
     shutil.copy(ROOT / "deployment.json", tmp_path / "deployment.json")
     return tmp_path
-
-
-def reseal(folder: Path, payload: bytes):
-    """Write a pickle and record its hash, as if training had written it."""
-    (folder / "deployment.pkl").write_bytes(payload)
-    card = json.loads((folder / "deployment.json").read_text())
-    card["sha256"] = hashlib.sha256(payload).hexdigest()
-    (folder / "deployment.json").write_text(json.dumps(card))
 
 
 def test_the_shipped_model_loads_and_matches_its_card(model):
@@ -67,13 +58,13 @@ def test_swapped_file_is_never_unpickled(copy, tmp_path):
 
 
 def test_a_sealed_file_of_the_wrong_kind_is_refused(copy):
-    reseal(copy, pickle.dumps({"not": "a pipeline"}))
+    seal(copy, pickle.dumps({"not": "a pipeline"}))
     with pytest.raises(ModelError, match="holds a dict, not a pipeline"):
         model_loader.load(copy / "deployment.pkl")
 
 
 def test_a_sealed_but_broken_pickle_is_refused(copy):
-    reseal(copy, b"\x80\x04garbage")
+    seal(copy, b"\x80\x04garbage")
     with pytest.raises(ModelError, match="cannot unpickle"):
         model_loader.load(copy / "deployment.pkl")
 

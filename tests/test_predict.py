@@ -5,7 +5,7 @@ import pytest
 
 from charges.predict import predict, to_frame
 from charges.schema import FIELDS
-from tests.conftest import pipeline_predict
+from tests.conftest import PERSON, pipeline_predict
 
 
 def records_of(data: pd.DataFrame) -> list[dict]:
@@ -62,8 +62,7 @@ def test_no_records_no_call():
 def test_a_non_finite_prediction_is_an_error_never_a_number(model, monkeypatch):
     monkeypatch.setattr(model, "predict_frame", lambda frame: np.array([float("nan")]))
     with pytest.raises(ValueError, match="non-finite"):
-        predict([{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes",
-                  "region": "southwest"}], model)
+        predict([PERSON], model)
 
 
 def test_dollars_are_formatted_with_cents_and_a_real_minus():

@@ -7,29 +7,28 @@ import pytest
 from hypothesis import given, strategies as st
 
 from charges.schema import FIELDS, Schema
+from tests.conftest import PERSON, VALID
 
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)
-VALID_TEXT = {"age": "19", "sex": "female", "bmi": "27.9", "children": "0", "smoker": "yes",
-              "region": "southwest"}
 
 
 def errors_for(**changes):
-    return SCHEMA.validate({**VALID_TEXT, **changes})[1]
+    return SCHEMA.validate({**VALID, **changes})[1]
 
 
-def test_field_order_and_rules_come_from_the_training_card():
-    assert [f.name for f in SCHEMA] == list(FIELDS)
-    assert SCHEMA["age"].minimum == CARD["inputs"]["age"]["min"]
-    assert SCHEMA["bmi"].maximum == CARD["inputs"]["bmi"]["max"]
-    assert SCHEMA["region"].categories == tuple(CARD["inputs"]["region"]["categories"])
+def test_the_rules_are_the_training_datas_ranges_and_categories(data):
+    assert [f.name for f in SCHEMA] == list(FIELDS) == list(data.columns[:6])
+    for name in ("age", "bmi", "children"):
+        assert (SCHEMA[name].minimum, SCHEMA[name].maximum) == (data[name].min(), data[name].max())
+    for name in ("sex", "smoker", "region"):
+        assert set(SCHEMA[name].categories) == set(data[name])
 
 
 def test_valid_text_is_cleaned_to_python_types():
-    record, errors = SCHEMA.validate(VALID_TEXT)
+    record, errors = SCHEMA.validate(VALID)
     assert errors == {}
-    assert record == {"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes",
-                      "region": "southwest"}
+    assert record == PERSON
     assert type(record["age"]) is int and type(record["bmi"]) is float
 
 
@@ -64,14 +63,14 @@ def test_missing_fields_are_each_reported():
 
 
 def test_bounds_are_inclusive_and_whitespace_is_trimmed():
-    record, errors = SCHEMA.validate({**VALID_TEXT, "age": " 64 ", "bmi": "15.96",
+    record, errors = SCHEMA.validate({**VALID, "age": " 64 ", "bmi": "15.96",
                                       "children": "5", "sex": " male "})
     assert errors == {}
     assert (record["age"], record["bmi"], record["children"], record["sex"]) == (64, 15.96, 5, "male")
 
 
 def test_whole_numbers_written_with_decimals_are_accepted():
-    record, errors = SCHEMA.validate({**VALID_TEXT, "age": "30.0", "children": "1e0"})
+    record, errors = SCHEMA.validate({**VALID, "age": "30.0", "children": "1e0"})
     assert errors == {} and record["age"] == 30 and record["children"] == 1
 
 
@@ -85,8 +84,7 @@ def test_whole_numbers_written_with_decimals_are_accepted():
     ("sex", None, "is required"),
 ])
 def test_typed_values_from_json_must_have_json_types(field, value, message):
-    raw = {"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes",
-           "region": "southwest", field: value}
+    raw = {**PERSON, field: value}
     assert SCHEMA.validate(raw, typed=True)[1] == {field: message}
 
 

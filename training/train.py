@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from charges.schema import CATEGORICAL, FIELDS, INTEGER, TARGET
 
@@ -92,6 +93,14 @@ def train(data_path: Path, out: Path, method: str = "search") -> dict:
 def _experiment(data: pd.DataFrame, out: Path, method: str) -> dict:
     from pycaret import regression as pc
 
+    # One OpenMP/BLAS thread, set once PyCaret has loaded every library that has a pool:
+    # k-means binning (the reference method) finds other bins with two threads than with
+    # one, and the same code and data must give the same model on any machine.
+    with threadpool_limits(limits=1):
+        return _run(pc, data, out, method)
+
+
+def _run(pc, data: pd.DataFrame, out: Path, method: str) -> dict:
     settings = dict(REFERENCE_SETUP) if method == "reference" else {}
     compared = []
     pc.setup(data[list(FIELDS) + [TARGET]], target=TARGET, session_id=SESSION_ID,
