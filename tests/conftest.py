@@ -7,9 +7,7 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -18,6 +16,7 @@ import pandas as pd
 import pytest
 
 from app import create_app
+from bench.servers import free_port, procfile_argv
 from charges import model as model_loader
 from charges.schema import FIELDS
 
@@ -84,21 +83,6 @@ def seal(folder: Path, payload: bytes) -> Path:
     return folder / "deployment.pkl"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def procfile_command() -> list[str]:
-    line = (ROOT / "Procfile").read_text().strip()
-    assert line.startswith("web: ")
-    import shlex
-    argv = shlex.split(line[len("web: "):])
-    assert argv[0] == "gunicorn"
-    return [sys.executable, "-m", "gunicorn", *argv[1:]]
-
-
 class Server:
     def __init__(self, env: dict | None = None):
         self.port = free_port()
@@ -111,7 +95,7 @@ class Server:
 
     def start(self, timeout: float = 60) -> "Server":
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(procfile_command(), cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen(procfile_argv(), cwd=ROOT, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout

@@ -127,8 +127,9 @@ def test_a_killed_worker_is_replaced_and_the_other_keeps_serving(model):
     server = Server().start()
     try:
         master = psutil.Process(server.proc.pid)
-        workers = master.children()
-        assert len(workers) == 2
+        # The first worker may answer before the second has forked.
+        workers = wait_for(lambda: len(master.children()) == 2 and master.children(), 20)
+        assert workers and len(workers) == 2
         os.kill(workers[0].pid, signal.SIGKILL)
         assert all(healthy(server) for _ in range(10))  # the survivor answers meanwhile
         replaced = wait_for(lambda: len(master.children()) == 2
