@@ -88,4 +88,5 @@ def test_model_card_page_reads_the_card_and_the_pipeline(client, model):
         assert f"<code>{name}</code>" in html
     assert "a whole number from 18 to 64" in html
     assert card["versions"]["pycaret"] in html
+    assert "a numpy path derived from the pipeline" in html  # the deployed model has one
     assert 'href="/model"' in client.get("/").get_data(as_text=True)
