@@ -40,6 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
         TRUST_PROXY="DYNO" in os.environ,
     )
     app.config.from_prefixed_env()  # FLASK_SESSION_COOKIE_SECURE=false and the like
+    # ...but not FLASK_DEBUG: debug is for `python app.py` on one's own machine, never a
+    # setting a deployed app picks up from its environment.
+    app.config["DEBUG"] = False
     app.config.update(config or {})
     if not app.config["SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY is not set: `heroku config:set SECRET_KEY=...` "
@@ -97,8 +100,9 @@ def create_app(config: dict | None = None) -> Flask:
             scored = batch.score_csv(upload.read(), model)
         except batch.BatchError as error:
             return page(400, batch_errors=error.messages)
-        return Response(scored, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{batch.download_name(upload.filename)}"'})
+        name = batch.download_name(upload.filename)
+        return Response(scored, mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.post("/api/predict")
     @csrf.exempt  # no cookies or sessions are involved, so there is nothing to forge

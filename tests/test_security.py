@@ -62,6 +62,8 @@ def test_secret_key_comes_from_the_environment(model, monkeypatch):
 def test_debug_is_off_unless_asked_for(model, monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     assert create_app({"SECRET_KEY": "s", "MODEL": model}).debug is False
+    monkeypatch.setenv("FLASK_DEBUG", "1")  # e.g. left in a Heroku config: still off
+    assert create_app({"SECRET_KEY": "s", "MODEL": model}).debug is False
     assert local_settings({})[1] is False
     assert local_settings({"FLASK_DEBUG": "0"})[1] is False
     assert local_settings({"FLASK_DEBUG": "true"})[1] is False
