@@ -67,9 +67,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(dollars)
     app.add_template_filter(signed_dollars)
 
+    def upload_limits() -> dict:
+        return {"megabytes": app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+                "rows": batch.MAX_ROWS, "columns": batch.MAX_COLUMNS}
+
     @app.context_processor
     def model_facts():
-        return {"card": model.card}
+        return {"card": model.card, "limits": upload_limits()}
 
     def page(status: int = 200, **context):
         context.setdefault("values", {})
@@ -136,8 +140,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge):
-        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        error.description = f"The upload is larger than {limit} MB. Send a smaller file."
+        error.description = (f"The upload is larger than {upload_limits()['megabytes']} MB. "
+                             "Send a smaller file.")
         return http_error(error)
 
     @app.errorhandler(HTTPException)

@@ -192,6 +192,11 @@ def test_bad_upload_is_400_with_the_page_listing_the_errors(client):
     assert 'id="batch-errors"' in html and "Row 2, age: must be from 18 to 64." in html
 
 
+def test_the_page_states_the_limits_that_apply(client):
+    html = client.get("/").get_data(as_text=True)
+    assert f"Up to 10 MB, {batch.MAX_ROWS:,} rows\n    and {batch.MAX_COLUMNS} columns." in html
+
+
 def test_upload_without_a_file_is_400(client):
     response = client.post("/batch", data={"csrf_token": csrf_token(client)})
     assert response.status_code == 400
