@@ -101,6 +101,9 @@ def read_header(text: str) -> list[str]:
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise BatchError([f"The header names {', '.join(repeated)} more than once."])
+    if OUTPUT_COLUMN in header:  # writing over it would lose what the file says there
+        raise BatchError([f"The file already has a {OUTPUT_COLUMN} column; remove or rename "
+                          "it and upload again."])
     missing = [name for name in FIELDS if name not in header]
     if missing and len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         raise BatchError(["The values are not separated by commas. Save the file as CSV "

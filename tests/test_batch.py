@@ -85,6 +85,8 @@ def test_malformed_files_get_a_clear_message(model, content, expected):
     (HEADER.encode() + b'\n19,female,27.9,0,yes,"southwest\n',
      "A quoted cell opened in row 2 is never closed."),
     (b"\n" + HEADER.encode() + b"\n", "The first line must be a header naming the columns."),
+    (HEADER.encode() + b",predicted_charges\n19,female,27.9,0,yes,southwest,1\n",
+     "The file already has a predicted_charges column; remove or rename it and upload again."),
 ])
 def test_header_and_parse_problems_are_named(model, content, expected):
     assert refusal(content, model) == [expected]
