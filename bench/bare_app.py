@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 
-from charges import present
+from charges import batch, present
 from charges.schema import Schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,9 @@ app.url_build_error_handlers.append(lambda error, endpoint, values: "#")
 
 @app.context_processor
 def model_facts():
-    return {"card": CARD}
+    # What app.py's context processor gives every page.
+    return {"card": CARD, "limits": {"megabytes": 10, "rows": batch.MAX_ROWS,
+                                     "columns": batch.MAX_COLUMNS}}
 
 
 @app.get("/")

@@ -59,6 +59,7 @@ class Server:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     boot_s: float | None = None
+    env_extra: dict[str, str] = field(default_factory=dict)  # tests vary the environment
 
     @property
     def url(self) -> str:
@@ -66,7 +67,7 @@ class Server:
 
     @property
     def log_path(self) -> Path:
-        return ARTIFACTS / f"bench-{self.spec.name}.log"
+        return ARTIFACTS / f"gunicorn-{self.spec.name}-{self.port}.log"
 
     def argv(self) -> list[str]:
         argv = procfile_argv()
@@ -81,7 +82,8 @@ class Server:
                 "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                 # the baselines import bench.* even when started from a temp directory
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                            os.environ.get("PYTHONPATH")]))}
+                                                            os.environ.get("PYTHONPATH")])),
+                **self.env_extra}
 
     def start(self, timeout: float) -> "Server":
         """Start gunicorn and time it until GET / first answers 200."""
@@ -121,11 +123,14 @@ class Server:
         pids = [self.proc.pid, *children(self.proc.pid)]
         return sum(pss_kb(pid) for pid in pids) / 1024, len(pids)
 
-    def log_tail(self, lines: int = 15) -> str:
+    def output(self) -> str:
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.output().splitlines()[-lines:])
 
     def stop(self) -> None:
         # The master reaps its workers before it exits on TERM; KILL the whole group only if

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import signal
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from app import create_app
-from bench.servers import free_port, procfile_argv
+from bench.servers import SPECS, Server as BenchServer
 from charges import model as model_loader
 from charges.schema import FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "training" / "data" / "insurance.csv"
 ARTIFACTS = ROOT / "artifacts"  # git-ignored: screenshots, server logs
+APP = next(spec for spec in SPECS if spec.name == "app")
 
 # A complete, valid person, the first row of the data set: as a form or CSV sends it (text)
 # and as JSON or validation gives it (typed).
@@ -83,50 +79,15 @@ def seal(folder: Path, payload: bytes) -> Path:
     return folder / "deployment.pkl"
 
 
-class Server:
-    def __init__(self, env: dict | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.log_path = ARTIFACTS / f"gunicorn-{self.port}.log"
-        self.env = {**os.environ, "PORT": str(self.port), "SECRET_KEY": "server-test-secret",
-                    "WEB_CONCURRENCY": "2", **(env or {})}
-        self.proc = None
-
-    def start(self, timeout: float = 60) -> "Server":
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(procfile_argv(), cwd=ROOT, env=self.env,
-                                     stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer in {timeout}s")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
-
-    def output(self) -> str:
-        return self.log_path.read_text()
+def Server(env: dict | None = None) -> BenchServer:
+    """gunicorn as the Procfile starts it, on a free loopback port: bench's own launcher,
+    with a test secret and whatever environment the test varies."""
+    return BenchServer(APP, env_extra={"SECRET_KEY": "server-test-secret", **(env or {})})
 
 
 @pytest.fixture(scope="session")
 def server():
     """gunicorn from the Procfile with plain-HTTP cookies (no TLS on loopback)."""
-    srv = Server({"FLASK_SESSION_COOKIE_SECURE": "false"}).start()
+    srv = Server().start(60)  # plain-HTTP cookies, as bench sets: no TLS on loopback
     yield srv
     srv.stop()

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import VALID, Server, pipeline_predict
+from tests.conftest import ROOT, VALID, Server, pipeline_predict
 
 
 def opener():
@@ -71,20 +71,24 @@ def test_security_headers_on_every_response(server):
 
 def test_without_secret_key_gunicorn_refuses_to_start():
     server = Server({"SECRET_KEY": ""})
-    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
-        server.start(timeout=60)
+    try:
+        with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+            server.start(60)
+    finally:
+        server.stop()
 
 
 def test_with_a_tampered_model_gunicorn_refuses_to_start(tmp_path):
     import shutil
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
-    shutil.copy(root / "deployment.json", tmp_path / "deployment.json")
-    (tmp_path / "deployment.pkl").write_bytes((root / "deployment.pkl").read_bytes()[:-10])
+    shutil.copy(ROOT / "deployment.json", tmp_path / "deployment.json")
+    (tmp_path / "deployment.pkl").write_bytes((ROOT / "deployment.pkl").read_bytes()[:-10])
     server = Server({"MODEL_PATH": str(tmp_path / "deployment.pkl")})
-    with pytest.raises(RuntimeError, match="refusing to unpickle"):
-        server.start(timeout=60)
+    try:
+        with pytest.raises(RuntimeError, match="refusing to unpickle"):
+            server.start(60)
+    finally:
+        server.stop()
 
 
 def wait_for(condition, seconds: float, interval: float = 0.2):
@@ -108,7 +112,7 @@ def healthy(server) -> bool:
 
 def test_a_stalled_request_holds_a_worker_no_longer_than_the_timeout():
     import socket
-    server = Server({"GUNICORN_CMD_ARGS": "--timeout 3", "WEB_CONCURRENCY": "1"}).start()
+    server = Server({"GUNICORN_CMD_ARGS": "--timeout 3", "WEB_CONCURRENCY": "1"}).start(60)
     try:
         stalled = socket.create_connection(("127.0.0.1", server.port))
         # Headers promise a body that never comes: the only worker is stuck reading it.
@@ -124,7 +128,7 @@ def test_a_killed_worker_is_replaced_and_the_other_keeps_serving(model):
     import signal
     import psutil
 
-    server = Server().start()
+    server = Server().start(60)
     try:
         master = psutil.Process(server.proc.pid)
         # The first worker may answer before the second has forked.
