@@ -32,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         MODEL_PATH=os.environ.get("MODEL_PATH", str(ROOT / "deployment.pkl")),
-        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=batch.MAX_BYTES,
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -68,8 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(signed_dollars)
 
     def upload_limits() -> dict:
-        return {"megabytes": app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
-                "rows": batch.MAX_ROWS, "columns": batch.MAX_COLUMNS}
+        return batch.limits(app.config["MAX_CONTENT_LENGTH"])
 
     @app.context_processor
     def model_facts():
@@ -121,7 +120,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.get("/api/openapi.json")
     def openapi_json():
-        return jsonify(openapi.document(model.schema, model.card))
+        return jsonify(openapi.document(model.schema, model.card,
+                                        upload_limits()["megabytes"]))
 
     @app.get("/model")
     def model_card():

@@ -35,8 +35,7 @@ app.url_build_error_handlers.append(lambda error, endpoint, values: "#")
 @app.context_processor
 def model_facts():
     # What app.py's context processor gives every page.
-    return {"card": CARD, "limits": {"megabytes": 10, "rows": batch.MAX_ROWS,
-                                     "columns": batch.MAX_COLUMNS}}
+    return {"card": CARD, "limits": batch.limits()}
 
 
 @app.get("/")

@@ -12,6 +12,7 @@ from charges.model import Model
 from charges.predict import predict
 from charges.schema import FIELDS, PLAIN_NUMBER
 
+MAX_BYTES = 10 * 1024 * 1024  # the app's default MAX_CONTENT_LENGTH
 MAX_ROWS = 50_000
 MAX_COLUMNS = 100
 # Memory follows the number of cells (each a Python string in pandas): bound that, not bytes.
@@ -40,6 +41,11 @@ def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
     table[OUTPUT_COLUMN] = [round(y, 2) for y in predict(records, model)]
     out = defuse_formulas(table).to_csv(index=False)
     return ((BOM if text.startswith(BOM) else "") + out).encode()
+
+
+def limits(max_bytes: int = MAX_BYTES) -> dict:
+    """The upload limits, as the page and the API description state them."""
+    return {"megabytes": max_bytes // (1024 * 1024), "rows": MAX_ROWS, "columns": MAX_COLUMNS}
 
 
 def download_name(uploaded: str) -> str:

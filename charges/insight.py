@@ -45,7 +45,7 @@ class Histogram:
         low, high = float(q[0]), float(q[-1])
         edges = np.linspace(low, high, CHART_BINS + 1)
         share = np.diff(np.interp(edges, q, np.linspace(0, 1, len(q))))
-        x = lambda value: round((value - low) * CHART_WIDTH / (high - low), 1)  # noqa: E731
+        x = lambda value: _x(value, low, high)  # noqa: E731
         axis = CHART_HEIGHT - 20
         bars = tuple({"x": x(a), "width": round(x(b) - x(a) - 1, 1),
                       "y": round(axis * (1 - part / share.max()), 1),
@@ -58,13 +58,17 @@ class Histogram:
 
     def marker(self, value: float) -> float:
         """The x of a prediction, held inside the chart when it falls outside the data."""
-        clipped = min(max(value, self.low), self.high)
-        return round((clipped - self.low) * self.width / (self.high - self.low), 1)
+        return _x(min(max(value, self.low), self.high), self.low, self.high)
 
     def marked(self, value: float) -> int | None:
         """The index of the bar the prediction falls in, if any."""
         return next((i for i, bar in enumerate(self.bars)
                      if bar["low"] <= value < bar["high"]), None)
+
+
+def _x(value: float, low: float, high: float) -> float:
+    """Charges in dollars to the chart's horizontal SVG coordinate."""
+    return round((value - low) * CHART_WIDTH / (high - low), 1)
 
 
 def variants(record: Record, model: Model) -> list[tuple[str, Record]]:

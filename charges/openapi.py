@@ -5,7 +5,7 @@ from charges.api import MAX_ITEMS
 from charges.schema import Schema
 
 
-def document(schema: Schema, card: dict) -> dict:
+def document(schema: Schema, card: dict, max_megabytes: int) -> dict:
     person = {"type": "object", "required": list(schema.fields), "properties": {
         f.name: _property(f) for f in schema}}
     error = {"type": "object", "required": ["row", "field", "message"], "properties": {
@@ -39,7 +39,7 @@ def document(schema: Schema, card: dict) -> dict:
                 "200": {"description": "one prediction per person", **json_body("Result")},
                 "400": {"description": "the body is not JSON, or not an object or list",
                         **json_body("Errors")},
-                "413": {"description": "the body is larger than 10 MB", **json_body("Errors")},
+                "413": {"description": f"the body is larger than {max_megabytes} MB", **json_body("Errors")},
                 "422": {"description": "some values are invalid; nothing was predicted",
                         **json_body("Errors")}}}}},
         "components": {"schemas": {"Person": person, "Result": result, "Errors": errors}},

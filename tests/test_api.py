@@ -103,6 +103,8 @@ def test_openapi_document_matches_the_validation_rules(client, model):
     assert person["properties"]["age"] == {"type": "integer", "minimum": 18, "maximum": 64}
     assert person["properties"]["region"]["enum"] == list(model.schema["region"].categories)
     assert set(doc["paths"]["/api/predict"]["post"]["responses"]) == {"200", "400", "413", "422"}
+    assert doc["paths"]["/api/predict"]["post"]["responses"]["413"]["description"] == \
+        "the body is larger than 10 MB"
 
 
 def test_a_key_given_twice_is_refused_not_guessed(client):
