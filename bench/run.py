@@ -125,9 +125,9 @@ def measure_batch(args: argparse.Namespace, results: report.Results) -> None:
     results.values["app"].update(batch_frame=result.frame_rows_s,
                                  batch_pipeline=result.pipeline_rows_s)
     results.notes.append(
-        "batch: " + ("fast path active (`predict_frame` is not `pipeline.predict`)"
+        "batch: " + ("fast path active (`predict_frame` does not run `pipeline.predict`)"
                      if result.fast_path else
-                     "no fast path yet: `predict_frame` *is* `pipeline.predict`")
+                     "no fast path: `predict_frame` runs `pipeline.predict`")
         + f"; max |difference| between the two: ${result.max_abs_diff:.6f}")
 
 

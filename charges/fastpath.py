@@ -2,33 +2,38 @@
 
 pipeline.predict spends ~12 ms a call rebuilding DataFrames in PyCaret's TransformerWrapper
 steps; the estimator needs ~1 ms. compile_pipeline replays each fitted step's arithmetic on
-numpy columns and proves the result equal to pipeline.predict on a check sample; a step it
-does not know, or any disagreement, gives None and the caller keeps pipeline.predict.
+numpy columns (no DataFrame in or out), scores gradient-boosted trees with charges.forest
+(other estimators with their own predict), and proves the result equal to pipeline.predict
+on a check sample; a step it does not know, or any disagreement, gives None and the caller
+keeps pipeline.predict.
 """
 from __future__ import annotations
 
 import copy
 import logging
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from charges.forest import Forest, Unsupported
 from charges.schema import FIELDS, Schema
 
 log = logging.getLogger(__name__)
 
 Kernel = Callable[[list[np.ndarray]], list[np.ndarray]]  # a step's input columns -> outputs
-PredictFrame = Callable[[pd.DataFrame], np.ndarray]
+Columns = Mapping[str, np.ndarray]  # the pipeline's inputs by name, typed as in training
+PredictColumns = Callable[[Columns], np.ndarray]
 
 
-class Unsupported(Exception):
-    """A step this module cannot replay exactly."""
+def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {name: frame[name].to_numpy() for name in frame.columns}
 
 
-def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame) -> PredictFrame | None:
-    """pipeline.predict as plain numpy, or None (logged) unless equal on check_frame."""
+def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame) -> PredictColumns | None:
+    """pipeline.predict as plain numpy on columns, or None (logged) unless it gives
+    pipeline.predict's answers on check_frame."""
     try:
         fast = _compile(pipeline)
     except Exception as exc:  # Unsupported, or fitted attributes unlike the ones read here
@@ -40,15 +45,15 @@ def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame) -> PredictFrame |
         return None
     told = []
 
-    def predict_frame(frame: pd.DataFrame) -> np.ndarray:
+    def predict_columns(columns: Columns) -> np.ndarray:
         try:
-            return fast(frame)
+            return fast(columns)
         except Exception as exc:  # input unlike any checked (pd.NA, a missing column): the
             if not told:          # pipeline gives its own answer or its own error
                 told.append(exc)
                 log.warning("fast path passed an input to pipeline.predict: %r", exc)
-            return pipeline.predict(frame)
-    return predict_frame
+            return pipeline.predict(pd.DataFrame(columns, copy=False))
+    return predict_columns
 
 
 def domain_sample(schema: Schema, n: int, seed: int = 0) -> pd.DataFrame:
@@ -73,7 +78,7 @@ def domain_sample(schema: Schema, n: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(FIELDS)).astype(DTYPES)
 
 
-def _compile(pipeline: Any) -> PredictFrame:
+def _compile(pipeline: Any) -> PredictColumns:
     from pycaret.internal.preprocess.transformers import TransformerWrapper
 
     # pipeline.predict skips None/"passthrough" and train-only steps (outlier removal).
@@ -97,8 +102,8 @@ def _compile(pipeline: Any) -> PredictFrame:
             names = _placed(names, include, out)
     predict = _estimator(pipeline.steps[-1][1], names)
 
-    def fast(frame: pd.DataFrame) -> np.ndarray:
-        cols = {name: frame[name].to_numpy() for name in inputs}
+    def fast(columns: Columns) -> np.ndarray:
+        cols = {name: np.asarray(columns[name]) for name in inputs}
         for include, kernel, out in stages:
             cols.update(zip(out, kernel([cols[c] for c in include])))
         # Column-major, as pandas hands it over: with ill-conditioned coefficients (the
@@ -150,7 +155,8 @@ def _imputer(t, include):
             X = _numbers(xs, allow_nan=True)
             return list(np.where(np.isnan(X), t.statistics_[:, None], X))
         xs = [np.asarray(x, dtype=object) for x in xs]  # sklearn masks x != x: None stays
-        return [np.where(x != x, v, x) for x, v in zip(xs, t.statistics_)]
+        nan = [x != x for x in xs]
+        return [np.where(n, v, x) if n.any() else x for x, n, v in zip(xs, nan, t.statistics_)]
     return kernel, include
 
 
@@ -181,14 +187,16 @@ def _encoder(t, include):
         else:
             table = next(s["mapping"] for s in t.mapping if s["col"] == col).astype(np.float64)
             row, names = partial(_dummies, table), list(table.columns)
-        tables[col] = ([(k, row(v)) for k, v in pairs], row(unknown), row(missing), names)
+        # One row per category, then the missing row, then the unknown row (position -1).
+        rows = np.array([row(v) for _, v in pairs] + [row(missing), row(unknown)], np.float64)
+        tables[col] = ({k: i for i, (k, _) in enumerate(pairs)}, rows, names)
 
     def kernel(xs):
         out = []
         for col, x in zip(include, xs):
-            out.extend(_lookup(x, *tables[col][:3]).T if col in tables else [x])
+            out.extend(_lookup(x, *tables[col][:2]).T if col in tables else [x])
         return out
-    return kernel, [n for col in include for n in (tables[col][3] if col in tables else [col])]
+    return kernel, [n for col in include for n in (tables[col][2] if col in tables else [col])]
 
 
 def _dummies(table: pd.DataFrame, code: float) -> np.ndarray:
@@ -198,13 +206,14 @@ def _dummies(table: pd.DataFrame, code: float) -> np.ndarray:
     return table.loc[code].to_numpy() if code in table.index else np.full(table.shape[1], np.nan)
 
 
-def _lookup(x, pairs, unknown, missing) -> np.ndarray:
+def _lookup(x, codes: dict, rows: np.ndarray) -> np.ndarray:
+    """The row of each value's category. category_encoders maps values with pandas: a hash
+    lookup, and pandas' idea of missing for the values that are not categories."""
     x = np.asarray(x, dtype=object)
-    out = np.tile(np.asarray(unknown, dtype=np.float64), (len(x), 1))
-    for key, row in pairs:
-        out[x == key] = row
-    out[(x == None) | (x != x)] = missing  # noqa: E711 -- what pandas' fillna counts missing
-    return out
+    at = np.fromiter((codes.get(v, -1) for v in x), dtype=np.intp, count=len(x))
+    other = np.flatnonzero(at < 0)  # -1 picks the last row: unknown
+    at[other[pd.isna(x[other])]] = len(codes)
+    return rows[at]
 
 
 def _polynomial(t, include):
@@ -252,6 +261,10 @@ def _scaler(t, include):
 def _estimator(est: Any, names: list[str]) -> Callable[[np.ndarray], np.ndarray]:
     if list(getattr(est, "feature_names_in_", names)) != names:
         raise Unsupported("the replayed columns are not those the estimator was fitted on")
+    try:
+        return Forest.of(est).predict
+    except Unsupported as exc:
+        log.debug("the estimator's own predict ends the fast path: %s", exc)
     # sklearn warns at every numpy call to an estimator fitted with names; a shallow copy
     # without them is quiet and leaves the loaded pipeline untouched.
     quiet = copy.copy(est)
@@ -259,10 +272,10 @@ def _estimator(est: Any, names: list[str]) -> Callable[[np.ndarray], np.ndarray]
     return quiet.predict
 
 
-def _disagreement(pipeline: Any, fast: PredictFrame, frame: pd.DataFrame) -> str | None:
+def _disagreement(pipeline: Any, fast: PredictColumns, frame: pd.DataFrame) -> str | None:
     try:
         want = np.asarray(pipeline.predict(frame), dtype=np.float64)
-        got = np.asarray(fast(frame), dtype=np.float64)
+        got = np.asarray(fast(columns_of(frame)), dtype=np.float64)
     except Exception as exc:
         return f"the check failed: {exc!r}"
     if got.shape != want.shape:

@@ -13,7 +13,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,13 +37,20 @@ class Model:
     pipeline: Any
     card: dict
     schema: Schema = field(init=False)
-    # pipeline.predict, or the equivalent numeric path derived from it (charges.fastpath).
-    predict_frame: Callable[[pd.DataFrame], np.ndarray] = field(init=False)
-    fast_path: bool = field(init=False, default=False)  # predict_frame is the derived path
+    # Typed input columns -> predictions: pipeline.predict on a DataFrame of them, or the
+    # equivalent numeric path derived from the pipeline (charges.fastpath), which needs none.
+    predict_columns: fastpath.PredictColumns = field(init=False)
+    fast_path: bool = field(init=False, default=False)  # predict_columns is the derived path
 
     def __post_init__(self):
         self.schema = Schema.from_card(self.card)
-        self.predict_frame = self.pipeline.predict
+        self.predict_columns = self._pipeline_predict
+
+    def _pipeline_predict(self, columns: fastpath.Columns) -> np.ndarray:
+        return self.pipeline.predict(pd.DataFrame(columns, copy=False))
+
+    def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.predict_columns(fastpath.columns_of(frame))
 
     @property
     def name(self) -> str:
@@ -81,8 +88,8 @@ def load(model_path: str | Path) -> Model:
     model = Model(pipeline, card)
     # The derived path is used only once it matched the pipeline on inputs from the card.
     compiled = fastpath.compile_pipeline(pipeline, fastpath.domain_sample(model.schema, 500))
-    model.predict_frame = compiled or pipeline.predict
-    model.fast_path = compiled is not None
+    if compiled is not None:
+        model.predict_columns, model.fast_path = compiled, True
     log.info("loaded %s (%s, sha256 %s, %s)", model_path, model.name, digest[:12],
              "numpy fast path" if model.fast_path else "pipeline.predict")
     return model

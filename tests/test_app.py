@@ -106,10 +106,10 @@ def test_get_on_predict_is_405_not_500(client):
 
 
 def test_an_unexpected_error_is_a_styled_500_without_traceback(app, model, monkeypatch):
-    def broken(frame):
+    def broken(columns):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(model, "predict_frame", broken)
+    monkeypatch.setattr(model, "predict_columns", broken)
     client = app.test_client()
     response = client.post("/predict", data={**VALID, "csrf_token": csrf_token(client)})
     assert response.status_code == 500

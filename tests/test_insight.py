@@ -59,8 +59,9 @@ def test_what_ifs_stay_inside_the_training_ranges(model):
 
 def test_what_ifs_are_one_model_call(model, monkeypatch):
     calls = []
-    real = model.predict_frame
-    monkeypatch.setattr(model, "predict_frame", lambda frame: calls.append(len(frame)) or real(frame))
+    real = model.predict_columns
+    monkeypatch.setattr(model, "predict_columns",
+                        lambda columns: calls.append(len(columns["age"])) or real(columns))
     insight.explain(RECORD, model)
     assert calls == [7]
 

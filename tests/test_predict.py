@@ -53,14 +53,14 @@ def test_the_deployed_model_is_sensible_where_the_data_is_clear(model):
 
 def test_no_records_no_call():
     class Exploding:
-        def predict_frame(self, frame):
+        def predict_columns(self, columns):
             raise AssertionError("called with nothing to predict")
 
     assert predict([], Exploding()) == []
 
 
 def test_a_non_finite_prediction_is_an_error_never_a_number(model, monkeypatch):
-    monkeypatch.setattr(model, "predict_frame", lambda frame: np.array([float("nan")]))
+    monkeypatch.setattr(model, "predict_columns", lambda columns: np.array([float("nan")]))
     with pytest.raises(ValueError, match="non-finite"):
         predict([PERSON], model)
 
