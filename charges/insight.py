@@ -2,6 +2,7 @@
 show that, and what-if answers from the same model in one batch call."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +23,12 @@ class WhatIf:
 
 def percentile(value: float, quantiles: list[float]) -> int:
     """The share of people in the data whose charges were lower, in whole percent."""
-    levels = np.linspace(0, 100, len(quantiles))
-    return int(round(float(np.interp(value, quantiles, levels))))
+    return int(round(float(np.interp(value, quantiles, _levels(len(quantiles))))))
+
+
+@functools.cache
+def _levels(n: int) -> np.ndarray:
+    return np.linspace(0, 100, n)
 
 
 @dataclass(frozen=True)
