@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 GROUP_ROWS = 4096  # a group's table: at most this many rows (4096 x 200 trees x 2 B = 1.6 MB)
-CHUNK = 200_000  # (rows x trees) scored at once: the arrays stay in the CPU cache
+CHUNK = 100_000  # (rows x trees) scored at once: the arrays stay in the CPU cache
 
 
 class Unsupported(Exception):
