@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 Kernel = Callable[[list[np.ndarray]], list[np.ndarray]]  # a step's input columns -> outputs
 Columns = Mapping[str, np.ndarray]  # the pipeline's inputs by name, typed as in training
-PredictColumns = Callable[[Columns], np.ndarray]
+# columns -> predictions; the optional DataFrame is what pipeline.predict gets if it runs.
+PredictColumns = Callable[..., np.ndarray]
 
 
 def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -45,14 +46,14 @@ def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame) -> PredictColumns
         return None
     told = []
 
-    def predict_columns(columns: Columns) -> np.ndarray:
+    def predict_columns(columns: Columns, frame: pd.DataFrame | None = None) -> np.ndarray:
         try:
             return fast(columns)
         except Exception as exc:  # input unlike any checked (pd.NA, a missing column): the
             if not told:          # pipeline gives its own answer or its own error
                 told.append(exc)
                 log.warning("fast path passed an input to pipeline.predict: %r", exc)
-            return pipeline.predict(pd.DataFrame(columns, copy=False))
+            return pipeline.predict(pd.DataFrame(columns, copy=False) if frame is None else frame)
     return predict_columns
 
 
@@ -104,6 +105,12 @@ def _compile(pipeline: Any) -> PredictColumns:
 
     def fast(columns: Columns) -> np.ndarray:
         cols = {name: np.asarray(columns[name]) for name in inputs}
+        # What a DataFrame would make of these is the pipeline's business: a scalar it
+        # repeats, a complex number it refuses; here they would silently mislead numpy.
+        if {x.ndim for x in cols.values()} != {1} or len({len(x) for x in cols.values()}) != 1:
+            raise ValueError("the columns are not 1-D arrays of one length")
+        if any(x.dtype.kind == "c" for x in cols.values()):
+            raise ValueError("complex numbers")
         for include, kernel, out in stages:
             cols.update(zip(out, kernel([cols[c] for c in include])))
         # Column-major, as pandas hands it over: with ill-conditioned coefficients (the
@@ -213,7 +220,8 @@ def _lookup(x, codes: dict, rows: np.ndarray) -> np.ndarray:
     if len(x) <= 64:  # a form POST: a dict lookup per value, with no setup to pay for
         at = np.fromiter((codes.get(v, -1) for v in x), dtype=np.intp, count=len(x))
         other = np.flatnonzero(at < 0)  # -1 picks the last row: unknown
-        at[other[pd.isna(x[other])]] = len(codes)
+        if len(other):
+            at[other[pd.isna(x[other])]] = len(codes)
         return rows[at]
     # A file: one hashing pass in C (missing values get -1), then a dict lookup per distinct
     # value; 2.5 times faster than a dict lookup per value at 100,000 rows.

@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-GROUP_ROWS = 4096  # a group's table: at most this many rows (4096 x 200 trees x 2 B = 1.6 MB)
+# Columns share a table while it stays within this many rows (4096 x 200 trees x 2 B =
+# 1.6 MB); a column with more thresholds than that gets a table of its own, however long.
+GROUP_ROWS = 4096
 CHUNK = 100_000  # (rows x trees) scored at once: the arrays stay in the CPU cache
 
 
@@ -49,7 +51,8 @@ class Forest:
 
         if type(estimator) is not GradientBoostingRegressor:
             raise Unsupported(f"{type(estimator).__name__} trees are not compiled here")
-        if not (estimator.init_ == "zero" or isinstance(estimator.init_, DummyRegressor)):
+        # A constant first guess, asked of sklearn once; a subclass might read the inputs.
+        if not (estimator.init_ == "zero" or type(estimator.init_) is DummyRegressor):
             raise Unsupported(f"a {type(estimator.init_).__name__} as the first guess")
         trees = [tree.tree_ for tree in estimator.estimators_[:, 0]]
         leaves = max(tree.n_leaves for tree in trees)
@@ -85,7 +88,6 @@ class Forest:
             for i in group:  # row (r1 * n2 + r2) * n3 + r3 ..., as _combined lays them out
                 strides[g] *= len(per_column[i])
                 strides[g, i] = 1
-        # The same for every row (a constant first guess), so ask sklearn for it once.
         init = float(estimator._raw_predict_init(np.zeros((1, n_features), np.float32))[0, 0])
         offsets = (np.arange(len(trees)) * width - 1023)[:, None]
         return cls(n_features, columns, tuple(thresholds), strides, tables, values.ravel(),
@@ -94,6 +96,8 @@ class Forest:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Like the estimator's predict on X (rows x features): the same float32 inputs,
         the same refusal of NaN and infinity, the same sums."""
+        if np.asarray(X).dtype.kind == "c":
+            raise ValueError("Complex data not supported")
         with np.errstate(over="ignore"):  # too large for float32: refused just below
             X = np.asarray(X, dtype=np.float32)  # sklearn's trees compare float32 inputs
         if X.ndim != 2 or X.shape[1] != self.n_features or not len(X):
@@ -149,7 +153,8 @@ def _splits(tree, t: int, values: np.ndarray, width: int):
 
 def _groups(sizes: list[int]) -> tuple[tuple[int, ...], ...]:
     """Columns combined while their tables' product stays within GROUP_ROWS, fewest ranks
-    first: binary one-hot columns share one table, age another, BMI its own."""
+    first. For the deployed model: the 0/1 columns and children share one table, age has
+    one, BMI another."""
     groups, current, rows = [], [], 1
     for i in sorted(range(len(sizes)), key=lambda i: sizes[i]):
         if current and rows * sizes[i] > GROUP_ROWS:

@@ -46,11 +46,13 @@ class Model:
         self.schema = Schema.from_card(self.card)
         self.predict_columns = self._pipeline_predict
 
-    def _pipeline_predict(self, columns: fastpath.Columns) -> np.ndarray:
-        return self.pipeline.predict(pd.DataFrame(columns, copy=False))
+    def _pipeline_predict(self, columns: fastpath.Columns,
+                          frame: pd.DataFrame | None = None) -> np.ndarray:
+        return self.pipeline.predict(pd.DataFrame(columns, copy=False) if frame is None else frame)
 
     def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.predict_columns(fastpath.columns_of(frame))
+        """Predictions for a DataFrame; if the pipeline itself runs, it gets this frame."""
+        return self.predict_columns(fastpath.columns_of(frame), frame)
 
     @property
     def name(self) -> str:

@@ -129,8 +129,8 @@ def test_inputs_outside_the_domain_get_the_pipelines_answer_or_its_error(model):
     unknown.loc[1::3, "sex"] = "other"
     unknown.loc[2::3, "smoker"] = "sometimes"
     # Encoded as "none of them"; a form's few rows and a file's many take different lookups.
-    assert_same(model.predict_frame, model.pipeline, unknown)
-    assert_same(model.predict_frame, model.pipeline, unknown.head(12))
+    for rows in (12, 64, 65, 200):
+        assert_same(model.predict_frame, model.pipeline, unknown.head(rows))
     missing = sample.astype({"age": "float64"})
     missing.loc[0, "age"] = np.nan  # imputed: the estimator still answers
     missing.loc[1, "region"] = None  # not imputed (sklearn masks NaN only): the estimator fails
@@ -142,6 +142,26 @@ def test_inputs_outside_the_domain_get_the_pipelines_answer_or_its_error(model):
         assert str(from_fast_path.value) == str(from_pipeline.value)
     assert_same(model.predict_frame, model.pipeline, missing.drop(index=1))
     assert_same(model.predict_frame, model.pipeline, missing.drop(index=1).head(12))
+
+
+def test_a_frame_the_fast_path_cannot_take_reaches_the_pipeline_as_it_is(model):
+    frame = fastpath.domain_sample(model.schema, 5)
+    frame["age"] = pd.array([30, None, 40, 50, 60], dtype="Int64")  # pandas' nullable ints
+    np.testing.assert_array_equal(model.predict_frame(frame), model.pipeline.predict(frame))
+
+
+def test_columns_a_dataframe_would_read_otherwise_go_to_the_pipeline(model):
+    # A scalar column is repeated by a DataFrame; numpy would broadcast it across the rows.
+    columns = {**fastpath.columns_of(fastpath.domain_sample(model.schema, 3)),
+               "age": 60, "bmi": 22.0, "children": 0}
+    np.testing.assert_array_equal(model.predict_columns(columns),
+                                  model.pipeline.predict(pd.DataFrame(columns)))
+    complex_bmi = fastpath.domain_sample(model.schema, 3).astype({"bmi": "complex128"})
+    with pytest.raises(ValueError) as from_pipeline:
+        model.pipeline.predict(complex_bmi)
+    with pytest.raises(ValueError) as from_fast_path:
+        model.predict_frame(complex_bmi)
+    assert str(from_fast_path.value) == str(from_pipeline.value)
 
 
 def test_an_input_the_fast_path_cannot_take_goes_to_the_pipeline_with_one_log_line(model, caplog):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 from sklearn.linear_model import LinearRegression
 
@@ -126,6 +127,8 @@ def test_trees_grown_by_leaf_count_give_sklearns_answers():
 @pytest.mark.parametrize("estimator, reason", [
     (GradientBoostingRegressor(n_estimators=5, max_depth=None, max_leaf_nodes=40), "40 leaves"),
     (GradientBoostingRegressor(n_estimators=5, init=LinearRegression()), "LinearRegression"),
+    (GradientBoostingRegressor(n_estimators=5, init=type("Guess", (DummyRegressor,), {})()),
+     "Guess"),
     (RandomForestRegressor(n_estimators=5), "RandomForestRegressor"),
     (LinearRegression(), "LinearRegression"),
 ])
@@ -140,6 +143,7 @@ def test_models_it_cannot_replay_are_refused(estimator, reason):
     pytest.param(lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X), id="inf"),
     pytest.param(lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, 1e39, X),
                  id="beyond float32"),
+    pytest.param(lambda X: X + 0j, id="complex"),
     pytest.param(lambda X: X[:, :3], id="a column short"),
     pytest.param(lambda X: X[:0], id="no rows"),
 ])
