@@ -147,6 +147,19 @@ def busy_note(results: report.Results, before: float, after: float) -> None:
                              f"{after:.1f} after, on {cpus} CPUs): throughput numbers are noisy")
 
 
+def cpu_probe_ms() -> float:
+    """A fixed piece of pure-Python work, best of three: on a shared VM the CPU's speed
+    changes from hour to hour, and the absolute measures (ms, rows/s, boot) move with it,
+    while the side-by-side ratios move much less. The note lets two tables be compared."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def header(args: argparse.Namespace, command: str) -> list[str]:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
@@ -178,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.alarm(budget_s(args))
     started = time.monotonic()
     results = report.Results()
-    load_before = os.getloadavg()[0]
+    load_before, probe_before = os.getloadavg()[0], cpu_probe_ms()
     try:
         measure_servers(args, results)
         measure_batch(args, results)
@@ -188,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.alarm(0)
     add_ratios(results)
     busy_note(results, load_before, os.getloadavg()[0])
+    results.notes.append(f"CPU probe (1,000,000 Python additions, best of 3): {probe_before:.0f} ms "
+                         f"before the run, {cpu_probe_ms():.0f} ms after")
     results.notes.append(f"total run time {time.monotonic() - started:.0f} s")
     table_rows = report.rows(args.duration, args.connections, args.sequential, args.rows)
     text = report.markdown(header(args, command), results, table_rows)
