@@ -13,8 +13,10 @@ over its tree's leaves, so scoring is table lookups and ANDs over whole arrays:
 - features with few ranks are combined into one table, so a row needs one lookup per group.
 
 The sum follows sklearn's order (init, then each tree's learning_rate * value in turn), so
-the answers are sklearn's to the last bit; tests hold it to that. numba would go further
-(~800,000 rows/s) but costs ~125 MB per process and ~1 s at boot; see README.
+the answers are sklearn's to the last bit (x86-64 builds; a compiler that fused sklearn's
+multiply-add would differ in the last bit, which the exactness tests would show and the
+load-time check, with its 1e-6 tolerance, would accept). numba was barely faster
+(~800,000 against ~750,000 rows/s) for ~125 MB and ~1 s more at boot; see README.
 """
 from __future__ import annotations
 
