@@ -63,7 +63,8 @@ class Forest:
             raise Unsupported(f"trees with {leaves} leaves (up to 32 are compiled)")
         dtype = np.uint16 if width == 16 else np.uint32
         n_features = estimator.n_features_in_
-        splits: list[list[tuple[float, int, int]]] = [[] for _ in range(n_features)]
+        # Per feature: (threshold, tree, mask of the leaves left when the split is failed).
+        splits: list[list[tuple[float, int, np.integer]]] = [[] for _ in range(n_features)]
         values = np.zeros((len(trees), width))
         for t, tree in enumerate(trees):
             for feature, threshold, left_leaves in _splits(tree, t, values, width):
@@ -90,6 +91,7 @@ class Forest:
             for i in group:  # row (r1 * n2 + r2) * n3 + r3 ..., as _combined lays them out
                 strides[g] *= len(per_column[i])
                 strides[g, i] = 1
+        # A constant (checked above), so sklearn's own code for it runs once, on any row.
         init = float(estimator._raw_predict_init(np.zeros((1, n_features), np.float32))[0, 0])
         offsets = (np.arange(len(trees)) * width - 1023)[:, None]
         return cls(n_features, columns, tuple(thresholds), strides, tables, values.ravel(),
