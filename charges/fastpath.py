@@ -32,6 +32,13 @@ def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     return {name: frame[name].to_numpy() for name in frame.columns}
 
 
+def pipeline_predict(pipeline: Any, columns: Columns,
+                     frame: pd.DataFrame | None = None) -> np.ndarray:
+    """pipeline.predict on the caller's own DataFrame when there is one, else on the
+    columns as one."""
+    return pipeline.predict(pd.DataFrame(columns, copy=False) if frame is None else frame)
+
+
 def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame) -> PredictColumns | None:
     """pipeline.predict as plain numpy on columns, or None (logged) unless it gives
     pipeline.predict's answers on check_frame."""
@@ -53,7 +60,7 @@ def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame) -> PredictColumns
             if not told:          # pipeline gives its own answer or its own error
                 told.append(exc)
                 log.warning("fast path passed an input to pipeline.predict: %r", exc)
-            return pipeline.predict(pd.DataFrame(columns, copy=False) if frame is None else frame)
+            return pipeline_predict(pipeline, columns, frame)
     return predict_columns
 
 

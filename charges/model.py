@@ -48,7 +48,7 @@ class Model:
 
     def _pipeline_predict(self, columns: fastpath.Columns,
                           frame: pd.DataFrame | None = None) -> np.ndarray:
-        return self.pipeline.predict(pd.DataFrame(columns, copy=False) if frame is None else frame)
+        return fastpath.pipeline_predict(self.pipeline, columns, frame)
 
     def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Predictions for a DataFrame; if the pipeline itself runs, it gets this frame."""
