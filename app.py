@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, redirect, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import (Forbidden, HTTPException, InternalServerError,
+                                 RequestEntityTooLarge)
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from charges import api, batch, insight, openapi
@@ -22,7 +21,6 @@ from charges.predict import predict
 from charges.present import dollars, pipeline_steps, signed_dollars
 
 ROOT = Path(__file__).resolve().parent
-csrf = CSRFProtect()
 log = logging.getLogger("charges")
 
 
@@ -30,40 +28,33 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides the environment; tests pass MODEL to reuse one load."""
     app = Flask(__name__)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("SECRET_KEY"),
         MODEL_PATH=os.environ.get("MODEL_PATH", str(ROOT / "deployment.pkl")),
         MAX_CONTENT_LENGTH=batch.MAX_BYTES,
-        SESSION_COOKIE_SECURE=True,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         # Heroku's router terminates TLS and says so in X-Forwarded-Proto; trust one hop.
         TRUST_PROXY="DYNO" in os.environ,
     )
-    app.config.from_prefixed_env()  # FLASK_SESSION_COOKIE_SECURE=false and the like
+    app.config.from_prefixed_env()  # FLASK_MAX_CONTENT_LENGTH and the like
     # ...but not FLASK_DEBUG: debug is for `python app.py` on one's own machine, never a
     # setting a deployed app picks up from its environment.
     app.config["DEBUG"] = False
     app.config.update(config or {})
-    if not app.config["SECRET_KEY"]:
-        raise RuntimeError("SECRET_KEY is not set: `heroku config:set SECRET_KEY=...` "
-                           "(see README); `python app.py` makes a throwaway one for local use")
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
         @app.before_request
         def https_only():
-            # The session cookie is Secure: over plain HTTP a browser drops it, and every
-            # form post would fail its CSRF check. Send people to HTTPS instead.
+            # What people type here is about their health: never let it cross the internet
+            # in clear text, even when they typed http:// themselves.
             if not request.is_secure:
                 return redirect(request.url.replace("http://", "https://", 1), code=301)
 
+    app.before_request(same_origin_posts)
     model = app.config.get("MODEL") or model_loader.load(app.config["MODEL_PATH"])
     app.extensions["charges_model"] = model
     quantiles = model.card["charges"]["quantiles"]
     chart = insight.Histogram.of(quantiles)
     with app.app_context():
         chart_bars = Markup(render_template("_bars.svg", chart=chart))
-    csrf.init_app(app)
     app.add_template_filter(dollars)
     app.add_template_filter(signed_dollars)
 
@@ -108,7 +99,6 @@ def create_app(config: dict | None = None) -> Flask:
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.post("/api/predict")
-    @csrf.exempt  # no cookies or sessions are involved, so there is nothing to forge
     def predict_api():
         try:
             records = api.parse_body(request.get_data(), model.schema)
@@ -132,12 +122,6 @@ def create_app(config: dict | None = None) -> Flask:
     def healthz():
         return {"status": "ok", "model": model.name, "sha256": model.sha256}
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):
-        return render_template("error.html", code=400, title="Please reload the page",
-                               message="The form expired or was sent from elsewhere. "
-                                       "Reload the page and submit it again."), 400
-
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge):
         error.description = (f"The upload is larger than {upload_limits()['megabytes']} MB. "
@@ -146,11 +130,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # werkzeug's own headers for the error (Allow on a 405, ...), less its Content-Type.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/"):
             return jsonify(errors=[{"row": None, "field": None,
-                                    "message": error.description}]), error.code
+                                    "message": error.description}]), error.code, headers
         return render_template("error.html", code=error.code, title=error.name,
-                               message=error.description), error.code
+                               message=error.description), error.code, headers
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
@@ -178,19 +164,38 @@ SECURITY_HEADERS = {
 }
 
 
-def local_settings(environ: dict) -> tuple[dict, bool]:
-    """Config and debug flag for `python app.py`: local, plain-HTTP use only.
+def same_origin_posts():
+    """Refuse form posts that a browser sends from another site (cross-site request forgery).
 
-    A throwaway secret (sessions end with the process) unless SECRET_KEY is set, cookies that
-    work without TLS, and the Werkzeug debugger only with FLASK_DEBUG=1: it runs code sent
-    from the browser, so it must never be on by accident."""
-    config = {"SESSION_COOKIE_SECURE": False}
-    if not environ.get("SECRET_KEY"):
-        config["SECRET_KEY"] = secrets.token_hex(32)
-    return config, environ.get("FLASK_DEBUG") == "1"
+    The browser's own headers decide, so there is no token, session or secret: Go 1.25's
+    http.CrossOriginProtection, as OWASP's Fetch Metadata defence describes. Sec-Fetch-Site
+    is set by every current browser and cannot be forged by a page; without it (an older
+    browser, or a program), an Origin other than our own is refused. Scheme and host are
+    compared as the request arrived, so behind Heroku's TLS proxy the origin is https://.
+    The JSON API is for programs: it reads no cookie and changes nothing, so a forged call
+    gains nothing, and clients need send no browser headers."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+        return None
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        if site in ("same-origin", "none"):
+            return None
+    else:
+        origin = request.headers.get("Origin")
+        if origin is None or origin == f"{request.scheme}://{request.host}":
+            return None
+    raise Forbidden("This form was sent to us from another website, so it was refused: "
+                    "only the form on this site's own pages can ask for an estimate. "
+                    "Open the form here and send it again.")
+
+
+def debug_requested(environ: dict) -> bool:
+    """The Werkzeug debugger for `python app.py` only, and only with FLASK_DEBUG=1: it runs
+    code sent from the browser, so it must never be on by accident."""
+    return environ.get("FLASK_DEBUG") == "1"
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    local, debug = local_settings(os.environ)
-    create_app(local).run(host="127.0.0.1", port=int(os.environ.get("PORT", 5000)), debug=debug)
+    create_app().run(host="127.0.0.1", port=int(os.environ.get("PORT", 5000)),
+                     debug=debug_requested(os.environ))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -40,8 +40,7 @@ def data() -> pd.DataFrame:
 
 @pytest.fixture
 def app(model):
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "MODEL": model,
-                       "SESSION_COOKIE_SECURE": False})
+    return create_app({"TESTING": True, "MODEL": model})
 
 
 @pytest.fixture
@@ -49,16 +48,12 @@ def client(app):
     return app.test_client()
 
 
-def csrf_token(client) -> str:
-    page = client.get("/").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
 @pytest.fixture
 def post_form(client):
-    """POST /predict the way a browser does: with the token from the page it just loaded."""
+    """POST /predict the way a browser sends the form from our own page."""
     def post(fields: dict, path: str = "/predict", **kwargs):
-        return client.post(path, data={"csrf_token": csrf_token(client), **fields}, **kwargs)
+        headers = {"Sec-Fetch-Site": "same-origin", **kwargs.pop("headers", {})}
+        return client.post(path, data=fields, headers=headers, **kwargs)
     return post
 
 
@@ -81,13 +76,23 @@ def seal(folder: Path, payload: bytes) -> Path:
 
 def Server(env: dict | None = None) -> BenchServer:
     """gunicorn as the Procfile starts it, on a free loopback port: bench's own launcher,
-    with a test secret and whatever environment the test varies."""
-    return BenchServer(APP, env_extra={"SECRET_KEY": "server-test-secret", **(env or {})})
+    with whatever environment the test varies."""
+    return BenchServer(APP, env_extra=env or {})
+
+
+class BareServer(BenchServer):
+    """The Procfile's gunicorn with PATH and PORT as its whole environment."""
+
+    def __init__(self):
+        super().__init__(APP)
+
+    def env(self) -> dict[str, str]:
+        return {"PATH": os.environ["PATH"], "PORT": str(self.port)}
 
 
 @pytest.fixture(scope="session")
 def server():
-    """gunicorn from the Procfile with plain-HTTP cookies (no TLS on loopback)."""
-    srv = Server().start(60)  # plain-HTTP cookies, as bench sets: no TLS on loopback
+    """gunicorn from the Procfile, shared by the tests that only talk to it."""
+    srv = Server().start(60)
     yield srv
     srv.stop()

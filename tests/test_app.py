@@ -4,7 +4,7 @@ import re
 import pytest
 
 from charges.schema import FIELDS
-from tests.conftest import VALID, csrf_token, pipeline_predict
+from tests.conftest import VALID, pipeline_predict
 
 
 def prediction_of(html: str) -> float:
@@ -76,16 +76,13 @@ def test_input_is_escaped_where_it_is_shown(post_form):
     assert "&#34;&gt;&lt;script&gt;" in html
 
 
-def test_post_without_csrf_token_is_refused_with_a_reload_message(client):
+def test_a_client_without_cookies_or_browser_headers_gets_a_prediction(client, model):
+    # What curl or a script sends: no cookie jar, no Sec-Fetch-Site, no Origin.
     response = client.post("/predict", data=VALID)
-    assert response.status_code == 400
-    assert "Reload the page" in response.get_data(as_text=True)
-
-
-def test_post_with_a_forged_token_is_refused(client):
-    csrf_token(client)  # a session exists, but the token is not its own
-    response = client.post("/predict", data={**VALID, "csrf_token": "forged"})
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert prediction_of(response.get_data(as_text=True)) == pytest.approx(
+        pipeline_predict(model, [VALID])[0], rel=1e-12)
+    assert "Set-Cookie" not in response.headers
 
 
 def test_healthz_reports_the_loaded_model(client, model):
@@ -101,8 +98,12 @@ def test_unknown_page_is_a_styled_404(client):
     assert "Back to the form" in html and "style.css" in html
 
 
-def test_get_on_predict_is_405_not_500(client):
-    assert client.get("/predict").status_code == 405
+@pytest.mark.parametrize("path, allow", [("/predict", "POST"), ("/batch", "POST"),
+                                         ("/api/predict", "POST"), ("/healthz", "GET")])
+def test_a_wrong_method_is_405_with_the_allow_header(client, path, allow):
+    response = client.open(path, method="DELETE" if allow == "GET" else "GET")
+    assert response.status_code == 405
+    assert allow in {m.strip() for m in response.headers["Allow"].split(",")}
 
 
 def test_an_unexpected_error_is_a_styled_500_without_traceback(app, model, monkeypatch):
@@ -111,7 +112,7 @@ def test_an_unexpected_error_is_a_styled_500_without_traceback(app, model, monke
 
     monkeypatch.setattr(model, "predict_columns", broken)
     client = app.test_client()
-    response = client.post("/predict", data={**VALID, "csrf_token": csrf_token(client)})
+    response = client.post("/predict", data=VALID)
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert "secret internals" not in html and "Traceback" not in html

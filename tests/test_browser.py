@@ -45,7 +45,9 @@ def fill(page, fields):
 def test_a_person_gets_the_prediction_for_the_example(page, server, model):
     page.goto(server.url + "/")
     fill(page, VALID)
-    page.click("button[type=submit]")
+    with page.expect_navigation() as navigation:
+        page.click("button[type=submit]")
+    assert navigation.value.status == 200  # our own form, judged same-origin
     amount = page.locator("#prediction")
     [want] = pipeline_predict(model, [VALID])
     assert float(amount.get_attribute("data-value")) == pytest.approx(want, rel=1e-12)
@@ -84,6 +86,42 @@ def test_the_page_fits_a_phone(browser, server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "prediction-phone.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def other_site(server):
+    """A page on another origin (localhost, where the app is 127.0.0.1) holding a copy of
+    our form, as a forger would post it."""
+    import http.server
+    import threading
+
+    page = (f'<form method="post" action="{server.url}/predict">'
+            + "".join(f'<input name="{k}" value="{v}">' for k, v in VALID.items())
+            + '<button id="forge">Win a prize</button></form>').encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://localhost:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+def test_a_form_posted_from_another_site_is_refused(page, other_site):
+    page.goto(other_site)
+    with page.expect_navigation() as navigation:
+        page.click("#forge")
+    assert navigation.value.status == 403
+    assert "another website" in page.locator("main").inner_text()
+    assert page.locator("#prediction").count() == 0
 
 
 def test_a_csv_upload_downloads_the_scored_file(page, server, model, data, tmp_path):

@@ -1,4 +1,4 @@
-"""Safe by default: headers, cookies, secrets, debug, and any input answered without a 5xx."""
+"""Safe by default: headers, cross-origin posts, debug, and any input answered without a 5xx."""
 import io
 import json
 import math
@@ -7,10 +7,10 @@ import pytest
 import pandas as pd
 from hypothesis import HealthCheck, event, example, given, settings, strategies as st
 
-from app import create_app, local_settings
+from app import create_app, debug_requested
 from charges.schema import Schema
 from charges.schema import FIELDS
-from tests.conftest import ROOT, VALID, csrf_token, pipeline_predict
+from tests.conftest import ROOT, VALID, pipeline_predict
 from tests.test_app import prediction_of
 
 FAST = settings(max_examples=60, deadline=None,
@@ -18,7 +18,7 @@ FAST = settings(max_examples=60, deadline=None,
 
 
 def test_hsts_is_sent_over_https_behind_herokus_router(model):
-    app = create_app({"SECRET_KEY": "s", "MODEL": model, "TRUST_PROXY": True})
+    app = create_app({"MODEL": model, "TRUST_PROXY": True})
     client = app.test_client()
     behind_tls = client.get("/", headers={"X-Forwarded-Proto": "https"})
     assert behind_tls.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -30,9 +30,58 @@ def test_forwarded_proto_is_ignored_unless_behind_a_proxy(client):
         "/", headers={"X-Forwarded-Proto": "https"}).headers
 
 
-def test_session_cookie_is_secure_httponly_and_lax_by_default(model):
-    cookie = create_app({"SECRET_KEY": "s", "MODEL": model}).test_client().get("/").headers["Set-Cookie"]
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+def test_no_page_sets_a_cookie(client, post_form):
+    for response in (client.get("/"), post_form(VALID), client.get("/model")):
+        assert "Set-Cookie" not in response.headers
+
+
+# Form posts are judged by the browser's own headers (Go's CrossOriginProtection).
+OWN = "http://localhost"  # the test client's scheme and host
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({"Sec-Fetch-Site": "same-origin"}, 200),
+    ({"Sec-Fetch-Site": "none"}, 200),  # typed into the address bar, a bookmark
+    ({"Sec-Fetch-Site": "same-origin", "Origin": "https://evil.example"}, 200),
+    ({"Sec-Fetch-Site": "cross-site"}, 403),
+    ({"Sec-Fetch-Site": "same-site"}, 403),  # a sibling subdomain is another origin
+    ({"Sec-Fetch-Site": "cross-site", "Origin": OWN}, 403),  # the browser's word wins
+    ({}, 200),  # no browser headers: curl, a script
+    ({"Origin": OWN}, 200),
+    ({"Origin": "https://localhost"}, 403),  # another scheme is another origin
+    ({"Origin": "http://localhost:8080"}, 403),
+    ({"Origin": "https://evil.example"}, 403),
+    ({"Origin": "null"}, 403),  # a sandboxed frame or a data: page
+])
+def test_form_posts_are_refused_from_other_origins(client, headers, status):
+    for path, data in (("/predict", VALID), ("/batch", {})):
+        response = client.post(path, data=data, headers=headers)
+        if status == 403:
+            assert response.status_code == 403, (path, headers)
+            assert "another website" in response.get_data(as_text=True)
+        else:
+            assert response.status_code != 403, (path, headers)
+
+
+def test_behind_herokus_tls_proxy_the_own_origin_is_https(model):
+    client = create_app({"MODEL": model, "TRUST_PROXY": True}).test_client()
+    behind = {"X-Forwarded-Proto": "https", "Host": "charges.herokuapp.com"}
+    own = client.post("/predict", data=VALID,
+                      headers={**behind, "Origin": "https://charges.herokuapp.com"})
+    assert own.status_code == 200
+    foreign = client.post("/predict", data=VALID,
+                          headers={**behind, "Origin": "https://evil.herokuapp.com"})
+    assert foreign.status_code == 403
+    downgraded = client.post("/predict", data=VALID,
+                             headers={**behind, "Origin": "http://charges.herokuapp.com"})
+    assert downgraded.status_code == 403
+
+
+def test_the_api_needs_no_browser_headers_and_ignores_them(client):
+    for headers in ({}, {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}):
+        response = client.post("/api/predict", json=[{**VALID, "age": 19, "bmi": 27.9,
+                                                      "children": 0}], headers=headers)
+        assert response.status_code == 200
 
 
 def test_csp_forbids_inline_code_and_framing(client):
@@ -48,32 +97,15 @@ def test_pages_have_no_inline_script_or_style(client, post_form):
         assert "onclick=" not in html and "http://" not in html and "https://" not in html
 
 
-def test_no_secret_key_means_no_app(model, monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
-        create_app({"MODEL": model})
-
-
-def test_secret_key_comes_from_the_environment(model, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "from-env")
-    assert create_app({"MODEL": model}).secret_key == "from-env"
-
-
 def test_debug_is_off_unless_asked_for(model, monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
-    assert create_app({"SECRET_KEY": "s", "MODEL": model}).debug is False
+    assert create_app({"MODEL": model}).debug is False
     monkeypatch.setenv("FLASK_DEBUG", "1")  # e.g. left in a Heroku config: still off
-    assert create_app({"SECRET_KEY": "s", "MODEL": model}).debug is False
-    assert local_settings({})[1] is False
-    assert local_settings({"FLASK_DEBUG": "0"})[1] is False
-    assert local_settings({"FLASK_DEBUG": "true"})[1] is False
-    assert local_settings({"FLASK_DEBUG": "1"})[1] is True
-
-
-def test_local_serving_makes_a_throwaway_secret_only_when_none_is_set():
-    first, second = local_settings({})[0]["SECRET_KEY"], local_settings({})[0]["SECRET_KEY"]
-    assert len(first) >= 64 and first != second
-    assert "SECRET_KEY" not in local_settings({"SECRET_KEY": "mine"})[0]
+    assert create_app({"MODEL": model}).debug is False
+    assert debug_requested({}) is False
+    assert debug_requested({"FLASK_DEBUG": "0"}) is False
+    assert debug_requested({"FLASK_DEBUG": "true"}) is False
+    assert debug_requested({"FLASK_DEBUG": "1"}) is True
 
 
 # Any input: a prediction equal to the pipeline's, or a 4xx with messages. Never a 5xx.
@@ -146,8 +178,7 @@ CSV_ROW = st.lists(st.one_of(FORM.map(lambda f: [f[name] for name in FIELDS]),
 def test_any_csv_upload_is_a_download_or_a_400(client, model, rows, with_header):
     lines = ([",".join(FIELDS)] if with_header else []) + [",".join(row) for row in rows]
     content = "\n".join(lines).encode()
-    response = client.post("/batch", data={"csrf_token": csrf_token(client),
-                                           "file": (io.BytesIO(content), "x.csv")},
+    response = client.post("/batch", data={"file": (io.BytesIO(content), "x.csv")},
                            content_type="multipart/form-data")
     event(f"HTTP {response.status_code}")
     assert response.status_code in (200, 400)
@@ -161,7 +192,7 @@ def test_any_csv_upload_is_a_download_or_a_400(client, model, rows, with_header)
 
 
 def test_plain_http_behind_herokus_router_is_sent_to_https(model):
-    client = create_app({"SECRET_KEY": "s", "MODEL": model, "TRUST_PROXY": True}).test_client()
+    client = create_app({"MODEL": model, "TRUST_PROXY": True}).test_client()
     response = client.get("/model?x=1", headers={"X-Forwarded-Proto": "http"})
     assert response.status_code == 301
     assert response.headers["Location"] == "https://localhost/model?x=1"

@@ -1,5 +1,4 @@
 """The app as Heroku runs it: gunicorn started from the Procfile, answering real HTTP."""
-import http.cookiejar
 import re
 import urllib.error
 import urllib.parse
@@ -7,21 +6,15 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, VALID, Server, pipeline_predict
+from tests.conftest import ROOT, VALID, BareServer, Server, pipeline_predict
 
 
-def opener():
-    return urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-
-def post_form(server, fields):
-    browser = opener()
-    page = browser.open(server.url + "/").read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    body = urllib.parse.urlencode({**fields, "csrf_token": token}).encode()
+def post_form(server, fields, headers=None):
+    """A plain POST, as curl or a script sends it: no cookie jar, no browser headers."""
+    body = urllib.parse.urlencode(fields).encode()
+    request = urllib.request.Request(server.url + "/predict", data=body, headers=headers or {})
     try:
-        with browser.open(server.url + "/predict", data=body) as response:
+        with urllib.request.urlopen(request) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -41,11 +34,11 @@ def test_gunicorn_answers_bad_input_with_400(server):
     assert "Smoker must be one of no, yes." in html
 
 
-def test_csrf_token_from_one_worker_is_accepted_by_the_other(server):
-    # Two workers, many posts over fresh connections: if the token were per-process, about
-    # half would fail.
-    statuses = {post_form(server, VALID)[0] for _ in range(8)}
-    assert statuses == {200}
+def test_a_post_from_another_origin_is_refused_by_every_worker(server):
+    # Fresh connections land on either worker; both judge the headers alike.
+    for _ in range(6):
+        assert post_form(server, VALID, {"Origin": "http://evil.example"})[0] == 403
+        assert post_form(server, VALID, {"Origin": server.url})[0] == 200
 
 
 def test_access_log_has_one_line_per_request_without_personal_values(server):
@@ -69,11 +62,18 @@ def test_security_headers_on_every_response(server):
         assert "Strict-Transport-Security" not in headers, path  # plain HTTP here
 
 
-def test_without_secret_key_gunicorn_refuses_to_start():
-    server = Server({"SECRET_KEY": ""})
+def test_the_procfile_serves_with_nothing_but_path_and_port(model):
+    """`heroku create` + `git push` sets no config var, and `heroku local web` none either:
+    the Procfile must serve the form from an environment of PATH and PORT alone."""
+    server = BareServer().start(60)
     try:
-        with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
-            server.start(60)
+        assert set(server.env()) == {"PATH", "PORT"}
+        status, html = post_form(server, VALID)
+        assert status == 200, html[:500]
+        [want] = pipeline_predict(model, [VALID])
+        assert float(re.search(r'data-value="([^"]+)"', html).group(1)) == pytest.approx(
+            want, rel=1e-12)
+        assert post_form(server, VALID, {"Sec-Fetch-Site": "cross-site"})[0] == 403
     finally:
         server.stop()
 
