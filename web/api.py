@@ -1,0 +1,27 @@
+"""The JSON API for programs, and its OpenAPI description."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from charges import api, openapi
+from charges.predict import predict
+from web.served import served, upload_limits
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.post("/predict")
+def predict_api():
+    model = served().model
+    try:
+        records = api.parse_body(request.get_data(), model.schema)
+    except api.ApiError as error:
+        return jsonify(errors=error.errors), error.status
+    return jsonify(predictions=predict(records, model), model={
+        "name": model.name, "sha256": model.sha256, "trained_at": model.card["trained_at"]})
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    model = served().model
+    return jsonify(openapi.document(model.schema, model.card, upload_limits()["megabytes"]))

@@ -1,0 +1,36 @@
+"""Every error as a page for people and as JSON under /api/: never a traceback."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+
+from web.served import upload_limits
+
+bp = Blueprint("errors", __name__)
+log = logging.getLogger("charges")
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    # werkzeug's own headers for the error (Allow on a 405, ...), less its Content-Type.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    if request.path.startswith("/api/"):
+        return jsonify(errors=[{"row": None, "field": None,
+                                "message": error.description}]), error.code, headers
+    return render_template("error.html", code=error.code, title=error.name,
+                           message=error.description), error.code, headers
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    error.description = (f"The upload is larger than {upload_limits()['megabytes']} MB. "
+                         "Send a smaller file.")
+    return http_error(error)
+
+
+@bp.app_errorhandler(Exception)
+def server_error(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return http_error(InternalServerError("Something went wrong on our side. Please try again."))

@@ -1,0 +1,67 @@
+"""The pages a person uses: the form and its answer, the CSV upload, the model card."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from charges import batch, insight
+from charges.present import dollars, pipeline_steps, signed_dollars
+from web.served import served, upload_limits
+
+bp = Blueprint("pages", __name__)
+bp.add_app_template_filter(dollars)
+bp.add_app_template_filter(signed_dollars)
+
+
+@bp.app_context_processor
+def model_facts() -> dict:
+    return {"card": served().model.card, "limits": upload_limits()}
+
+
+def page(status: int = 200, **context):
+    context.setdefault("values", {})
+    context.setdefault("errors", {})
+    return render_template("index.html", schema=served().model.schema, **context), status
+
+
+@bp.get("/")
+def index():
+    return page()
+
+
+@bp.post("/predict")
+def predict_form():
+    now = served()
+    values = {name: request.form.get(name, "") for name in now.model.schema.fields}
+    record, errors = now.model.schema.validate(values)
+    if errors:
+        return page(400, values=values, errors=errors)
+    prediction, what_if = insight.explain(record, now.model)
+    return page(values=values, prediction=prediction, what_if=what_if,
+                percentile=insight.percentile(prediction, now.quantiles), chart=now.chart,
+                chart_bars=now.chart_bars)
+
+
+@bp.post("/batch")
+def batch_csv():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return page(400, batch_errors=["Choose a CSV file to upload."])
+    try:
+        scored = batch.score_csv(upload.read(), served().model)
+    except batch.BatchError as error:
+        return page(400, batch_errors=error.messages)
+    name = batch.download_name(upload.filename)
+    return Response(scored, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/model")
+def model_card():
+    model = served().model
+    return render_template("model.html", model=model, steps=pipeline_steps(model.pipeline))
+
+
+@bp.get("/healthz")
+def healthz():
+    model = served().model
+    return {"status": "ok", "model": model.name, "sha256": model.sha256}

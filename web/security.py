@@ -1,0 +1,59 @@
+"""Request guards and response headers that every route gets."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request
+from werkzeug.exceptions import Forbidden
+
+bp = Blueprint("security", __name__)
+
+HEADERS = {
+    # No inline script or style anywhere: every asset is a file under static/.
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+                               "form-action 'self'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@bp.before_app_request
+def https_only():
+    # What people type here is about their health: behind Heroku's TLS proxy, never let it
+    # cross the internet in clear text, even when they typed http:// themselves.
+    if current_app.config["TRUST_PROXY"] and not request.is_secure:
+        return redirect(request.url.replace("http://", "https://", 1), code=301)
+    return None
+
+
+@bp.before_app_request
+def same_origin_posts():
+    """Refuse form posts that a browser sends from another site (cross-site request forgery).
+
+    The browser's own headers decide, so there is no token, session or secret: Go 1.25's
+    http.CrossOriginProtection, as OWASP's Fetch Metadata defence describes. Sec-Fetch-Site
+    is set by every current browser and cannot be forged by a page; without it (an older
+    browser, or a program), an Origin other than our own is refused. Scheme and host are
+    compared as the request arrived, so behind Heroku's TLS proxy the origin is https://.
+    The JSON API is for programs: it reads no cookie and changes nothing, so a forged call
+    gains nothing, and clients need send no browser headers."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+        return None
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        if site in ("same-origin", "none"):
+            return None
+    else:
+        origin = request.headers.get("Origin")
+        if origin is None or origin == f"{request.scheme}://{request.host}":
+            return None
+    raise Forbidden("This form was sent to us from another website, so it was refused: "
+                    "only the form on this site's own pages can ask for an estimate. "
+                    "Open the form here and send it again.")
+
+
+@bp.after_app_request
+def security_headers(response):
+    response.headers.update(HEADERS)
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response

@@ -1,0 +1,36 @@
+"""What the views serve: the loaded model and what follows from it, built once at start."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, render_template
+from markupsafe import Markup
+
+from charges import batch, insight
+from charges.model import Model
+
+
+@dataclass(frozen=True)
+class Served:
+    model: Model
+    chart: insight.Histogram
+    chart_bars: Markup  # the histogram's bars are the same for every answer: drawn once
+
+    @property
+    def quantiles(self) -> list[float]:
+        return self.model.card["charges"]["quantiles"]
+
+
+def init_app(app: Flask, model: Model) -> None:
+    chart = insight.Histogram.of(model.card["charges"]["quantiles"])
+    with app.app_context():
+        bars = Markup(render_template("_bars.svg", chart=chart))
+    app.extensions["charges"] = Served(model, chart, bars)
+
+
+def served() -> Served:
+    return current_app.extensions["charges"]
+
+
+def upload_limits() -> dict:
+    return batch.limits(current_app.config["MAX_CONTENT_LENGTH"])
