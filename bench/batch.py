@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from charges.schema import DTYPES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,8 +24,6 @@ class BatchResult:
 
 def random_frame(schema, rows: int, seed: int = 0) -> pd.DataFrame:
     """Valid random inputs within the ranges training recorded, with the app's dtypes."""
-    from charges.predict import DTYPES
-
     rng = np.random.default_rng(seed)
     columns = {}
     for field in schema:

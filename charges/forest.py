@@ -1,8 +1,8 @@
 """sklearn's gradient-boosted trees as bitmask tables (QuickScorer), scored with numpy.
 
-sklearn walks each tree node by node for each row: ~0.5 ms for the 7 rows of a form POST,
-most of it input checks, and ~200,000 rows/s in bulk. Here every split becomes a bitmask
-over its tree's leaves, so scoring is table lookups and ANDs over whole arrays:
+sklearn walks each tree node by node for each row, and for a form's few rows spends most
+of its time on input checks. Here every split becomes a bitmask over its tree's leaves, so
+scoring is table lookups and ANDs over whole arrays:
 
 - leaves are numbered left to right; leaf l is bit W-1-l of a W-bit mask;
 - a split sends x right when x > threshold, and then none of its left subtree's leaves can be
@@ -15,8 +15,8 @@ over its tree's leaves, so scoring is table lookups and ANDs over whole arrays:
 The sum follows sklearn's order (init, then each tree's learning_rate * value in turn), so
 the answers are sklearn's to the last bit (x86-64 builds; a compiler that fused sklearn's
 multiply-add would differ in the last bit, which the exactness tests would show and the
-load-time check, with its 1e-6 tolerance, would accept). numba was barely faster
-(~800,000 against ~750,000 rows/s) for ~125 MB and ~1 s more at boot; see README.
+load-time check, with its 1e-6 tolerance, would accept). numba was barely faster, and
+its compiler (LLVM) costs boot time and memory a small dyno does not have; see README.
 """
 from __future__ import annotations
 

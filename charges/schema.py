@@ -14,6 +14,9 @@ FIELDS = ("age", "sex", "bmi", "children", "smoker", "region")
 CATEGORICAL = frozenset({"sex", "smoker", "region"})
 INTEGER = frozenset({"age", "children"})
 TARGET = "charges"
+# The dtypes pandas gives the training CSV: the pipeline saw exactly these.
+DTYPES = {name: "object" if name in CATEGORICAL else "int64" if name in INTEGER else "float64"
+          for name in FIELDS}
 
 LABELS = {"age": "Age", "sex": "Sex", "bmi": "BMI", "children": "Children",
           "smoker": "Smoker", "region": "Region"}

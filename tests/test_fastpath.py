@@ -1,5 +1,5 @@
-"""The numpy fast path (charges.fastpath) gives pipeline.predict's answers, on every model and
-preprocessing the project can produce, or it is not used at all."""
+"""The numpy fast path (charges.fastpath) gives pipeline.predict's answers, on every model the
+project's training produces, or it is not used at all."""
 import copy
 import io
 import logging
@@ -12,11 +12,10 @@ import pytest
 from pycaret.internal.preprocess.transformers import TransformerWrapper
 from sklearn.preprocessing import FunctionTransformer
 
-from charges import fastpath
+from charges import fastpath, replay
 from charges import model as model_loader
-from charges.predict import DTYPES, predict, to_frame
-from charges.schema import FIELDS
-from tests.conftest import ROOT, pipeline_predict, seal
+from charges.predict import predict, to_frame
+from charges.schema import DTYPES, FIELDS
 from training import train
 
 DOMAIN_ROWS = 12_000
@@ -43,14 +42,20 @@ def training_rows(data: pd.DataFrame) -> pd.DataFrame:
     return data[list(FIELDS)].astype(DTYPES)
 
 
-def pickle_bytes(pipeline) -> bytes:
-    buffer = io.BytesIO()
-    joblib.dump(pipeline, buffer)  # as PyCaret's save_model writes it
-    return buffer.getvalue()
+@pytest.fixture
+def fastpath_lines(caplog):
+    """What charges.fastpath logs during the test, debug lines included."""
+    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
+    return lambda: [r.getMessage() for r in caplog.records if r.name == fastpath.__name__]
 
 
-def fastpath_lines(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == fastpath.__name__]
+def assert_same_error(model, frame: pd.DataFrame):
+    """The fast path refuses frame with the pipeline's own error, word for word."""
+    with pytest.raises(ValueError) as from_pipeline:
+        model.pipeline.predict(frame)
+    with pytest.raises(ValueError) as from_fast_path:
+        model.predict_frame(frame)
+    assert str(from_fast_path.value) == str(from_pipeline.value)
 
 
 # -- the sample of the whole input domain the checks use --------------------------------
@@ -81,11 +86,10 @@ def test_domain_sample_spans_the_whole_domain_with_the_apps_dtypes(model):
     pd.testing.assert_frame_equal(to_frame(records), sample.head(3))
 
 
-# -- 1. the deployed model ------------------------------------------------------------------
+# -- the deployed model ---------------------------------------------------------------------
 
 def test_the_deployed_model_uses_the_fast_path(model):
-    assert model.fast_path is True
-    assert model.predict_columns != model._pipeline_predict
+    assert model.fast_path is True and model.predict_columns != model._pipeline_predict
 
 
 def test_the_fast_path_equals_the_pipeline_on_every_training_row(model, data):
@@ -104,7 +108,7 @@ def test_the_trap_for_the_pandas_pipeline_works(model, data, monkeypatch):
         model.pipeline.predict(training_rows(data).head(5))
 
 
-# -- 5. one row and many ----------------------------------------------------------------
+# -- one row and many -------------------------------------------------------------------
 
 def test_one_row_and_many_rows_both_work(model, data):
     one = to_frame([training_rows(data).iloc[7].to_dict()])
@@ -116,30 +120,18 @@ def test_one_row_and_many_rows_both_work(model, data):
     assert_same(model.predict_frame, model.pipeline, many)
 
 
-def test_the_apps_predict_goes_through_it(model, data):
+def test_the_apps_predict_goes_through_it(model, data, pipeline_predict):
     records = training_rows(data).head(20).to_dict("records")
     np.testing.assert_allclose(predict(records, model), pipeline_predict(model, records),
                                rtol=1e-6, atol=1e-6)
 
 
-def test_inputs_outside_the_domain_get_the_pipelines_answer_or_its_error(model):
-    sample = fastpath.domain_sample(model.schema, 200, seed=4)
-    unknown = sample.copy()
-    unknown.loc[::3, "region"] = "atlantis"
-    unknown.loc[1::3, "sex"] = "other"
-    unknown.loc[2::3, "smoker"] = "sometimes"
-    # Encoded as "none of them"; a form's few rows and a file's many take different lookups.
-    for rows in (12, 64, 65, 200):
-        assert_same(model.predict_frame, model.pipeline, unknown.head(rows))
-    missing = sample.astype({"age": "float64"})
+def test_missing_values_get_the_pipelines_answer_or_its_error(model):
+    missing = fastpath.domain_sample(model.schema, 200, seed=4).astype({"age": "float64"})
     missing.loc[0, "age"] = np.nan  # imputed: the estimator still answers
     missing.loc[1, "region"] = None  # not imputed (sklearn masks NaN only): the estimator fails
     for rows in (missing, missing.head(12)):
-        with pytest.raises(ValueError) as from_pipeline:
-            model.pipeline.predict(rows)
-        with pytest.raises(ValueError) as from_fast_path:
-            model.predict_frame(rows)
-        assert str(from_fast_path.value) == str(from_pipeline.value)
+        assert_same_error(model, rows)
     assert_same(model.predict_frame, model.pipeline, missing.drop(index=1))
     assert_same(model.predict_frame, model.pipeline, missing.drop(index=1).head(12))
 
@@ -156,27 +148,22 @@ def test_columns_a_dataframe_would_read_otherwise_go_to_the_pipeline(model):
                "age": 60, "bmi": 22.0, "children": 0}
     np.testing.assert_array_equal(model.predict_columns(columns),
                                   model.pipeline.predict(pd.DataFrame(columns)))
-    complex_bmi = fastpath.domain_sample(model.schema, 3).astype({"bmi": "complex128"})
-    with pytest.raises(ValueError) as from_pipeline:
-        model.pipeline.predict(complex_bmi)
-    with pytest.raises(ValueError) as from_fast_path:
-        model.predict_frame(complex_bmi)
-    assert str(from_fast_path.value) == str(from_pipeline.value)
+    assert_same_error(model, fastpath.domain_sample(model.schema, 3).astype({"bmi": "complex128"}))
 
 
-def test_an_input_the_fast_path_cannot_take_goes_to_the_pipeline_with_one_log_line(model, caplog):
-    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
+def test_an_input_the_fast_path_cannot_take_goes_to_the_pipeline_with_one_log_line(
+        model, fastpath_lines):
     compiled = fastpath.compile_pipeline(model.pipeline, fastpath.domain_sample(model.schema, 50))
     no_region = fastpath.domain_sample(model.schema, 5).drop(columns="region")
     for _ in range(3):
         with pytest.raises(Exception) as caught:
             compiled(fastpath.columns_of(no_region))
         assert "region" in str(caught.value)  # the pipeline's own complaint
-    [line] = fastpath_lines(caplog)
+    [line] = fastpath_lines()
     assert line.startswith("fast path passed an input to pipeline.predict")
 
 
-# -- 2. other models and preprocessing the project can produce ----------------------------
+# -- the other model training produces ----------------------------------------------------
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
@@ -197,41 +184,7 @@ def test_the_reference_model_gets_an_equal_fast_path(reference, data):
     assert_same(reference.predict_frame, reference.pipeline, sample)
 
 
-PYCARET_SETUPS = {
-    "lightgbm, min-max scaled": ("lightgbm", {"normalize": True, "normalize_method": "minmax"}),
-    "tree, robust-scaled cubic features, outliers removed": (
-        "dt", {"normalize": True, "normalize_method": "robust", "polynomial_features": True,
-               "polynomial_degree": 3, "remove_outliers": True}),
-}
-
-
-@pytest.fixture(scope="module", params=list(PYCARET_SETUPS))
-def pycaret_pipeline(request, tmp_path_factory):
-    """A pipeline made with PyCaret directly, in a scratch folder (it writes logs.log)."""
-    from pycaret.regression import RegressionExperiment
-
-    estimator, options = PYCARET_SETUPS[request.param]
-    data = pd.read_csv(ROOT / "training" / "data" / "insurance.csv")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(tmp_path_factory.mktemp("pycaret"))
-        experiment = RegressionExperiment()
-        experiment.setup(data, target="charges", session_id=1, html=False, verbose=False,
-                         memory=False, system_log=False, n_jobs=1, **options)
-        fitted = experiment.create_model(estimator, cross_validation=False, verbose=False)
-        return experiment.finalize_model(fitted)
-
-
-@pytest.mark.slow
-def test_pipelines_made_with_pycaret_get_an_equal_fast_path(pycaret_pipeline, model, data):
-    compiled = fastpath.compile_pipeline(pycaret_pipeline, fastpath.domain_sample(model.schema, 300))
-    assert compiled is not None
-    predict_frame = lambda frame: compiled(fastpath.columns_of(frame))  # noqa: E731
-    assert_same(predict_frame, pycaret_pipeline, training_rows(data))
-    assert_same(predict_frame, pycaret_pipeline,
-                fastpath.domain_sample(model.schema, DOMAIN_ROWS, seed=6))
-
-
-# -- 3. a step it does not know --------------------------------------------------------
+# -- a step it does not know -----------------------------------------------------------
 
 def with_custom_step(pipeline, data):
     """The pipeline with a (harmless) step of a kind the fast path does not know."""
@@ -242,71 +195,56 @@ def with_custom_step(pipeline, data):
     return custom
 
 
-def test_an_unknown_step_gives_none_and_one_log_line(model, data, caplog):
-    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
+def test_an_unknown_step_gives_none_and_one_log_line(model, data, fastpath_lines):
     custom = with_custom_step(model.pipeline, data)
     assert fastpath.compile_pipeline(custom, fastpath.domain_sample(model.schema, 50)) is None
-    [line] = fastpath_lines(caplog)
+    [line] = fastpath_lines()
     assert "'custom_step'" in line and "FunctionTransformer" in line
     assert "falling back to pipeline.predict" in line
 
 
 def test_a_model_with_an_unknown_step_falls_back_to_pipeline_predict(model, data, tmp_path,
-                                                                     caplog):
-    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
-    loaded = model_loader.load(seal(tmp_path, pickle_bytes(with_custom_step(model.pipeline, data))))
+                                                                     seal, fastpath_lines):
+    payload = io.BytesIO()
+    joblib.dump(with_custom_step(model.pipeline, data), payload)  # as PyCaret's save_model does
+    loaded = model_loader.load(seal(tmp_path, payload.getvalue()))
     assert loaded.fast_path is False
     assert loaded.predict_columns == loaded._pipeline_predict
-    assert len(fastpath_lines(caplog)) == 1
+    assert len(fastpath_lines()) == 1
     rows = training_rows(data).head(100)
     np.testing.assert_allclose(loaded.predict_frame(rows), model.pipeline.predict(rows))
 
 
-def test_a_wrapped_target_transform_is_not_guessed_at(model, caplog):
+def test_a_wrapped_target_transform_is_not_guessed_at(model, fastpath_lines):
     """A step that also inverse-transforms predictions (PyCaret's transform_target) is not
     replayed: pipeline.predict applies its inverse to y."""
-    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
     from pycaret.internal.preprocess.transformers import TransformerWrapperWithInverse
 
     custom = copy.deepcopy(model.pipeline)
     step = TransformerWrapperWithInverse(FunctionTransformer())
     custom.steps.insert(0, ("target_transformation", step))
     assert fastpath.compile_pipeline(custom, fastpath.domain_sample(model.schema, 50)) is None
-    [line] = fastpath_lines(caplog)
+    [line] = fastpath_lines()
     assert "'target_transformation'" in line
 
 
-# -- 4. a derivation that disagrees ------------------------------------------------------
+# -- a derivation that disagrees ---------------------------------------------------------
 
-def test_a_fast_path_that_disagrees_with_the_pipeline_is_rejected(model, monkeypatch, caplog):
-    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
-    real = fastpath._imputer
+def test_a_fast_path_that_disagrees_with_the_pipeline_is_rejected(model, monkeypatch,
+                                                                  fastpath_lines):
+    real = replay.Imputer.__call__
 
-    def off_by_one(transformer, include):  # every imputed number one unit too high
-        kernel, out = real(transformer, include)
-        return (lambda xs: [x + 1 if x.dtype.kind == "f" else x for x in kernel(xs)]), out
-    monkeypatch.setattr(fastpath, "_imputer", off_by_one)
+    def off_by_one(imputer, xs):  # every imputed number one unit too high
+        return [x + 1 if x.dtype.kind == "f" else x for x in real(imputer, xs)]
+    monkeypatch.setattr(replay.Imputer, "__call__", off_by_one)
     sample = fastpath.domain_sample(model.schema, 300, seed=7)
     assert fastpath.compile_pipeline(model.pipeline, sample) is None
-    [line] = fastpath_lines(caplog)
+    [line] = fastpath_lines()
     assert "differ from pipeline.predict" in line and "falling back" in line
 
 
-def test_a_fast_path_that_fails_on_the_check_rows_is_rejected(model, monkeypatch, caplog):
-    caplog.set_level(logging.DEBUG, logger=fastpath.__name__)
-
-    def broken(transformer, include):
-        return (lambda xs: 1 / 0), include
-    monkeypatch.setattr(fastpath, "_imputer", broken)
+def test_a_fast_path_that_fails_on_the_check_rows_is_rejected(model, monkeypatch, fastpath_lines):
+    monkeypatch.setattr(replay.Imputer, "__call__", lambda imputer, xs: 1 / 0)
     assert fastpath.compile_pipeline(model.pipeline, fastpath.domain_sample(model.schema, 50)) is None
-    [line] = fastpath_lines(caplog)
+    [line] = fastpath_lines()
     assert "ZeroDivisionError" in line
-
-
-def test_compiling_leaves_the_loaded_pipeline_untouched(model, data):
-    """Only a copy of the estimator loses its feature names (to keep numpy calls quiet)."""
-    fresh = joblib.load(ROOT / "deployment.pkl")
-    assert list(model.pipeline.steps[-1][1].feature_names_in_) == list(
-        fresh.steps[-1][1].feature_names_in_)
-    rows = training_rows(data).head(20)
-    np.testing.assert_array_equal(model.pipeline.predict(rows), fresh.predict(rows))

@@ -11,8 +11,7 @@ from sklearn.linear_model import LinearRegression
 
 from charges import fastpath, forest
 from charges.forest import Forest, Unsupported
-from charges.predict import DTYPES
-from charges.schema import FIELDS
+from charges.schema import DTYPES, FIELDS
 
 
 def on_every_split(estimator, X: np.ndarray) -> np.ndarray:
