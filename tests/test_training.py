@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from charges import model as model_loader
+from charges import interval, model as model_loader
 from charges.schema import FIELDS
-from tests.conftest import DATA, ROOT, pipeline_predict
 from training import train
+from training.train import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,8 @@ def retrained(tmp_path_factory):
     return out, before
 
 
-def test_retraining_reproduces_the_committed_pipelines_predictions(retrained, model, data):
+def test_retraining_reproduces_the_committed_pipelines_predictions(retrained, model, data,
+                                                                   pipeline_predict):
     out, _ = retrained
     fresh = model_loader.load(out / "deployment.pkl")
     rows = data[list(FIELDS)].to_dict("records")
@@ -61,7 +62,10 @@ def test_the_deployed_method_beats_the_reference_on_the_same_folds(model, tmp_pa
     assert train.main(["--out", str(tmp_path), "--method", "reference"]) == 0
     reference = json.loads((tmp_path / "deployment.json").read_text())["metrics"]["cv"]
     deployed = model.card["metrics"]["cv"]
-    assert reference["MAE"] == pytest.approx(3151.26, abs=1)  # the README's reference row
+    # The README's reference row (3,151.26 where it was written). Its k-means bins and BLAS
+    # sums differ by CPU (3,149.20 on an AMD EPYC with OpenBLAS's Haswell kernels); a change
+    # to the reference setup moves it by hundreds.
+    assert reference["MAE"] == pytest.approx(3151, abs=25)
     assert deployed["MAE"] < 0.6 * reference["MAE"] and deployed["R2"] > reference["R2"]
     best = min(model.card["metrics"]["compared"], key=lambda row: row["MAE"])
     assert deployed["MAE"] <= best["MAE"]  # tuning kept the better of the two
@@ -69,11 +73,30 @@ def test_the_deployed_method_beats_the_reference_on_the_same_folds(model, tmp_pa
 
 def test_retraining_reproduces_the_committed_metrics(retrained, model):
     out, _ = retrained
-    card = json.loads((out / "deployment.json").read_text())
-    assert card["metrics"] == model.card["metrics"]
+    metrics = json.loads((out / "deployment.json").read_text())["metrics"]
+    committed = model.card["metrics"]
+    # The deployed trees' arithmetic is the same on any x86-64 CPU: exact.
+    assert {k: metrics[k] for k in ("cv", "holdout", "folds")} == \
+        {k: committed[k] for k in ("cv", "holdout", "folds")}
+    # The compared linear and Huber regressors rest on BLAS and lbfgs, whose last digits
+    # differ by CPU (the Huber regressor's MAPE by 0.2%); a real change moves them by more.
+    assert [row["model"] for row in metrics["compared"]][0] == committed["compared"][0]["model"]
+    scores = {row["model"]: {m: row[m] for m in train.METRICS} for row in metrics["compared"]}
+    assert scores.keys() == {row["model"] for row in committed["compared"]}
+    for row in committed["compared"]:
+        assert scores[row["model"]] == pytest.approx({m: row[m] for m in train.METRICS},
+                                                     rel=1e-2)
 
 
-def test_the_same_method_trains_on_a_subset_and_scores_the_rest(tmp_path, data):
+def test_retraining_reproduces_the_committed_interval(retrained, model):
+    """The ranges come from the same trees' out-of-fold estimates: exact, like their metrics."""
+    out, _ = retrained
+    assert json.loads((out / "deployment.json").read_text())["interval"] == \
+        model.card["interval"]
+
+
+def test_the_same_method_trains_on_a_subset_and_scores_the_rest(tmp_path, data,
+                                                                pipeline_predict):
     """Any slice of the data can be held out: train on 1,000 rows, score the other 338."""
     shuffled = data.sample(frac=1.0, random_state=7)
     train_part, rest = shuffled.iloc[:1000], shuffled.iloc[1000:]
@@ -86,3 +109,26 @@ def test_the_same_method_trains_on_a_subset_and_scores_the_rest(tmp_path, data):
     predicted = np.array(pipeline_predict(fitted, rest[list(FIELDS)].to_dict("records")))
     mae = np.abs(predicted - rest.charges.to_numpy()).mean()
     assert mae < 0.5 * rest.charges.std()  # far better than guessing the mean
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory, data):
+    """The deployed method trained on 1,000 rows, and the 338 people it never saw."""
+    out = tmp_path_factory.mktemp("held_out")
+    shuffled = data.sample(frac=1.0, random_state=7)
+    shuffled.iloc[:1000].to_csv(out / "part.csv", index=False)
+    assert train.main(["--data", str(out / "part.csv"), "--out", str(out)]) == 0
+    return model_loader.load(out / "deployment.pkl"), shuffled.iloc[1000:]
+
+
+def test_the_ranges_hold_80_percent_of_bills_of_people_the_model_never_saw(held_out,
+                                                                           pipeline_predict):
+    fitted, rest = held_out
+    estimates = np.array(pipeline_predict(fitted, rest[list(FIELDS)].to_dict("records")))
+    columns = {name: rest[name].to_numpy() for name in FIELDS}
+    low, high = interval.ranges(columns, estimates, fitted.card["interval"])
+    inside = (rest.charges.to_numpy() >= low) & (rest.charges.to_numpy() <= high)
+    smokers = columns["smoker"] == "yes"
+    assert 0.75 <= inside.mean() <= 0.85
+    assert inside[smokers].mean() >= 0.72 and inside[~smokers].mean() >= 0.72
+    assert (high - low).mean() <= 1500
