@@ -9,7 +9,7 @@ import re
 import pandas as pd
 
 from charges.model import Model
-from charges.predict import predict
+from charges.predict import estimate
 from charges.schema import FIELDS, PLAIN_NUMBER
 
 MAX_BYTES = 10 * 1024 * 1024  # the app's default MAX_CONTENT_LENGTH
@@ -18,7 +18,8 @@ MAX_COLUMNS = 100
 # Memory follows the number of cells (each a Python string in pandas): bound that, not bytes.
 MAX_CELLS = 1_000_000
 ERRORS_SHOWN = 10
-OUTPUT_COLUMN = "predicted_charges"
+# What a download adds, in this order; an upload that has any of them already is refused.
+OUTPUT_COLUMNS = ("predicted_charges", "predicted_low", "predicted_high")
 BOM = "\ufeff"
 _TOO_MANY = re.compile(r"Expected \d+ fields in line (\d+)")
 _OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
@@ -33,12 +34,13 @@ class BatchError(ValueError):
 
 
 def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
-    """The uploaded CSV with a `predicted_charges` column added, as UTF-8 CSV bytes (with
-    the byte-order mark Excel needs when the upload had one)."""
+    """The uploaded CSV with the estimate and its likely range added (OUTPUT_COLUMNS, to the
+    cent), as UTF-8 CSV bytes (with the byte-order mark Excel needs when the upload had one)."""
     text = decode(content)
     table = read_table(text, max_rows)
-    records = validate_rows(table, model)
-    table[OUTPUT_COLUMN] = [round(y, 2) for y in predict(records, model)]
+    found = estimate(validate_rows(table, model), model)
+    for name, values in zip(OUTPUT_COLUMNS, (found.values, found.low, found.high)):
+        table[name] = [round(y, 2) for y in values]
     out = defuse_formulas(table).to_csv(index=False)
     return ((BOM if text.startswith(BOM) else "") + out).encode()
 
@@ -107,9 +109,10 @@ def read_header(text: str) -> list[str]:
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise BatchError([f"The header names {', '.join(repeated)} more than once."])
-    if OUTPUT_COLUMN in header:  # writing over it would lose what the file says there
-        raise BatchError([f"The file already has a {OUTPUT_COLUMN} column; remove or rename "
-                          "it and upload again."])
+    taken = [name for name in OUTPUT_COLUMNS if name in header]
+    if taken:  # writing over them would lose what the file says there
+        raise BatchError([f"The file already has a {taken[0]} column; remove or rename it "
+                          "and upload again."])
     missing = [name for name in FIELDS if name not in header]
     if missing and len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         raise BatchError(["The values are not separated by commas. Save the file as CSV "

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from charges.model import Model
-from charges.predict import predict
+from charges.predict import estimate
 from charges.schema import Record
 
 CHART_WIDTH, CHART_HEIGHT, CHART_BINS = 600, 160, 30
@@ -19,6 +19,17 @@ class WhatIf:
     label: str
     value: float
     difference: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One person's estimate, its likely range, the group that range was calibrated on
+    (an entry of the card's interval groups), and the what-ifs."""
+    value: float
+    low: float
+    high: float
+    group: dict
+    what_if: list[WhatIf]
 
 
 def percentile(value: float, quantiles: list[float]) -> int:
@@ -65,6 +76,11 @@ class Histogram:
         """The x of a prediction, held inside the chart when it falls outside the data."""
         return _x(min(max(value, self.low), self.high), self.low, self.high)
 
+    def band(self, low: float, high: float) -> tuple[float, float]:
+        """The x and width of a range of charges, held inside the chart."""
+        left, right = self.marker(low), self.marker(high)
+        return left, max(round(right - left, 1), 1.0)
+
     def marked(self, value: float) -> int | None:
         """The index of the bar the prediction falls in, if any."""
         return next((i for i, bar in enumerate(self.bars)
@@ -97,10 +113,12 @@ def variants(record: Record, model: Model) -> list[tuple[str, Record]]:
     return out
 
 
-def explain(record: Record, model: Model) -> tuple[float, list[WhatIf]]:
-    """The prediction and its what-ifs, all from one call to the model."""
+def explain(record: Record, model: Model) -> Answer:
+    """The estimate, its range and its what-ifs, all from one call to the model."""
     changes = variants(record, model)
-    values = predict([record] + [changed for _, changed in changes], model)
-    base = values[0]
-    return base, [WhatIf(label, value, value - base)
-                  for (label, _), value in zip(changes, values[1:])]
+    found = estimate([record] + [changed for _, changed in changes], model)
+    base = found.values[0]
+    return Answer(base, found.low[0], found.high[0],
+                  model.card["interval"]["groups"][found.groups[0]],
+                  [WhatIf(label, value, value - base)
+                   for (label, _), value in zip(changes, found.values[1:])])

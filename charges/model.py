@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from charges import fastpath
+from charges import fastpath, interval
 from charges.schema import FIELDS, TARGET, Schema
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,14 @@ def _read_card(card_path: Path) -> dict:
         raise ModelError(f"cannot read the model card {card_path}: {exc.strerror}") from exc
     except ValueError as exc:
         raise ModelError(f"the model card {card_path} is not valid JSON: {exc}") from exc
-    missing = {"sha256", "model", "inputs"} - set(card) if isinstance(card, dict) else {"all"}
+    missing = ({"sha256", "model", "inputs", "interval"} - set(card) if isinstance(card, dict)
+               else {"all"})
     if missing:
         raise ModelError(f"the model card {card_path} lacks {', '.join(sorted(missing))}")
+    try:
+        interval.validate(card["interval"], card["inputs"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"the model card {card_path} has a broken interval: {exc}") from None
     return card
 
 

@@ -14,9 +14,19 @@ def document(schema: Schema, card: dict, max_megabytes: int) -> dict:
         "message": {"type": "string"}}}
     errors = {"type": "object", "required": ["errors"],
               "properties": {"errors": {"type": "array", "items": error}}}
-    result = {"type": "object", "required": ["predictions", "model"], "properties": {
+    coverage = card["interval"]["coverage"]
+    result = {"type": "object", "required": ["predictions", "intervals", "coverage", "model"],
+              "properties": {
         "predictions": {"type": "array", "items": {"type": "number"},
                         "description": "expected yearly charges in US dollars, in input order"},
+        "intervals": {"type": "array", "description": (
+            f"the likely range of each prediction, in the same order: {coverage:.0%} of "
+            "people like that one paid within it, as measured on people the model had not "
+            "seen (0 <= low <= prediction <= high)"),
+            "items": {"type": "object", "required": ["low", "high"], "properties": {
+                "low": {"type": "number", "minimum": 0}, "high": {"type": "number"}}}},
+        "coverage": {"type": "number", "const": coverage,
+                     "description": "the share of people whose bill a range holds"},
         "model": {"type": "object", "properties": {
             "name": {"type": "string"}, "sha256": {"type": "string"},
             "trained_at": {"type": "string", "format": "date-time"}}}}}

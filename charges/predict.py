@@ -2,23 +2,30 @@
 the web views are thin adapters around this, and tests can hand in any loaded model)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
+from charges import interval
 from charges.model import Model
-from charges.schema import CATEGORICAL, FIELDS, INTEGER, Record
+from charges.schema import DTYPES, FIELDS, Record
 
-# The dtypes pandas gives the training CSV: the pipeline saw exactly these.
-DTYPES = {name: "object" if name in CATEGORICAL else "int64" if name in INTEGER else "float64"
-          for name in FIELDS}
+
+@dataclass(frozen=True)
+class Estimates:
+    """Expected yearly charges and the likely range around each, in the records' order."""
+    values: list[float]
+    low: list[float]
+    high: list[float]
+    groups: list[int]  # each record's calibration group: an index into the card's groups
 
 
 def to_columns(records: Iterable[Record]) -> dict[str, np.ndarray]:
     """Validated records as the training columns: one array per field, in its training
-    dtype. The fast path scores these as they are; a DataFrame of them costs more than
-    its whole prediction (~0.25 ms to build and to take apart for a form POST)."""
+    dtype. The fast path scores these as they are: building a DataFrame of them and taking
+    it apart again would cost as much as the whole prediction."""
     records = list(records)
     return {name: np.array([r[name] for r in records], dtype=dtype)
             for name, dtype in DTYPES.items()}
@@ -32,11 +39,25 @@ def to_frame(records: Iterable[Record]) -> pd.DataFrame:
 def predict(records: Iterable[Record], model: Model) -> list[float]:
     """Predicted yearly charges, one per record, in the records' order."""
     columns = to_columns(records)
+    return _values(columns, model).tolist() if len(columns[FIELDS[0]]) else []
+
+
+def estimate(records: Iterable[Record], model: Model) -> Estimates:
+    """Predicted yearly charges with the range training calibrated for each record's group."""
+    columns = to_columns(records)
     if not len(columns[FIELDS[0]]):
-        return []
+        return Estimates([], [], [], [])
+    values = _values(columns, model)
+    spec = model.card["interval"]
+    low, high = interval.ranges(columns, values, spec)
+    return Estimates(values.tolist(), low.tolist(), high.tolist(),
+                     interval.group_of(columns, spec).tolist())
+
+
+def _values(columns: dict[str, np.ndarray], model: Model) -> np.ndarray:
     values = np.asarray(model.predict_columns(columns), dtype=np.float64)
     if not np.isfinite(values).all():
         # Valid inputs never give this from a sound model; showing it (or emitting NaN in
         # JSON) would be worse than the 500 it becomes.
         raise ValueError("the model returned a non-finite prediction")
-    return values.tolist()
+    return values

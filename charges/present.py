@@ -1,6 +1,8 @@
 """How numbers are shown to a person."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 
 def dollars(value: float) -> str:
     """$23,624.08; a negative amount (possible from a linear model) keeps its sign in front."""
@@ -8,9 +10,27 @@ def dollars(value: float) -> str:
     return f"{sign}${abs(value):,.2f}"
 
 
+def whole_dollars(value: float) -> str:
+    """$16,660: an estimate, where cents would claim a precision it does not have."""
+    sign = "−" if value < 0 else ""
+    return f"{sign}${abs(value):,.0f}"
+
+
+def one_in(share: float) -> str:
+    """0.8 -> "4 in 5", 0.09 -> "1 in 11": a share as people count it."""
+    if share <= 0:
+        return "none"
+    if share >= 1:
+        return "all"
+    whole = Fraction(share).limit_denominator(10)
+    if abs(float(whole) - share) < 0.005 and whole.numerator > 1:
+        return f"{whole.numerator} in {whole.denominator}"
+    return f"1 in {round(1 / share)}"
+
+
 def signed_dollars(value: float) -> str:
-    """+$1,234.00 or −$1,234.00: a difference, so the sign is always shown."""
-    return ("+" if value >= 0 else "−") + dollars(abs(value))
+    """+$1,234 or −$1,234: the difference of two estimates, so the sign is always shown."""
+    return ("+" if value >= 0 else "−") + whole_dollars(abs(value))
 
 
 def pipeline_steps(pipeline) -> list[tuple[str, str]]:

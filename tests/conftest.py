@@ -1,31 +1,25 @@
-"""Shared fixtures: the real deployed model (loaded once), the app, its test client, and a
-real gunicorn server started the way the Procfile starts it."""
+"""Shared fixtures, in the style of Flask's tutorial: the real deployed model (loaded once),
+the app and its test client, a real gunicorn started as the Procfile starts it, and helpers
+that tests ask for by name."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from app import create_app
-from bench.servers import SPECS, Server as BenchServer
+from app import ROOT, create_app
+from bench.probe import VALID
+from bench.servers import SPECS, Server
 from charges import model as model_loader
-from charges.schema import FIELDS
+from charges.schema import DTYPES, FIELDS
+from training.train import DEFAULT_DATA
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "training" / "data" / "insurance.csv"
-ARTIFACTS = ROOT / "artifacts"  # git-ignored: screenshots, server logs
 APP = next(spec for spec in SPECS if spec.name == "app")
-
-# A complete, valid person, the first row of the data set: as a form or CSV sends it (text)
-# and as JSON or validation gives it (typed).
-VALID = {"age": "19", "sex": "female", "bmi": "27.9", "children": "0", "smoker": "yes",
-         "region": "southwest"}
-PERSON = {"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes",
-          "region": "southwest"}
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +29,7 @@ def model():
 
 @pytest.fixture(scope="session")
 def data() -> pd.DataFrame:
-    return pd.read_csv(DATA)
+    return pd.read_csv(DEFAULT_DATA)
 
 
 @pytest.fixture
@@ -49,6 +43,15 @@ def client(app):
 
 
 @pytest.fixture
+def person(model) -> dict:
+    """bench.probe.VALID, the data set's first row as a form sends it, typed as JSON sends it
+    and validation gives it."""
+    record, errors = model.schema.validate(VALID)
+    assert not errors
+    return record
+
+
+@pytest.fixture
 def post_form(client):
     """POST /predict the way a browser sends the form from our own page."""
     def post(fields: dict, path: str = "/predict", **kwargs):
@@ -57,42 +60,77 @@ def post_form(client):
     return post
 
 
-def pipeline_predict(model, rows: list[dict]) -> list[float]:
+@pytest.fixture(scope="session")
+def pipeline_predict():
     """The saved pipeline's own answer, independent of the app's code paths."""
-    frame = pd.DataFrame(rows)[list(FIELDS)].astype(
-        {"age": "int64", "children": "int64", "bmi": "float64"})
-    return [float(v) for v in model.pipeline.predict(frame)]
+    def predict(model, rows: list[dict]) -> list[float]:
+        frame = pd.DataFrame(rows)[list(FIELDS)].astype(DTYPES)
+        return [float(v) for v in model.pipeline.predict(frame)]
+    return predict
 
 
-def seal(folder: Path, payload: bytes) -> Path:
-    """Write deployment.pkl into folder with a copy of the shipped card that records its
+@pytest.fixture(scope="session")
+def pipeline_ranges(pipeline_predict):
+    """The likely range of each row as the card defines it (the row's group's half-width
+    around the pipeline's own answer, floored at $0), computed without the app's code."""
+    def ranges(model, rows: list[dict]) -> list[tuple[float, float]]:
+        spec = model.card["interval"]
+        out = []
+        for row, value in zip(rows, pipeline_predict(model, rows)):
+            [group] = [g for g in spec["groups"]
+                       if all(row[c] in values for c, values in g["where"].items())]
+            out.append((max(value - group["half_width"], 0.0),
+                        max(value + group["half_width"], 0.0)))
+        return out
+    return ranges
+
+
+@pytest.fixture
+def prediction_of():
+    """The raw amount a result page shows."""
+    def read(html: str) -> float:
+        return float(re.search(r'id="prediction"[^>]*data-value="([^"]+)"', html).group(1))
+    return read
+
+
+@pytest.fixture
+def seal():
+    """Write deployment.pkl into a folder with a copy of the shipped card that records its
     sha256, as if training had written both."""
-    (folder / "deployment.pkl").write_bytes(payload)
-    card = json.loads((ROOT / "deployment.json").read_text())
-    card["sha256"] = hashlib.sha256(payload).hexdigest()
-    (folder / "deployment.json").write_text(json.dumps(card))
-    return folder / "deployment.pkl"
+    def write(folder: Path, payload: bytes) -> Path:
+        (folder / "deployment.pkl").write_bytes(payload)
+        card = json.loads((ROOT / "deployment.json").read_text())
+        card["sha256"] = hashlib.sha256(payload).hexdigest()
+        (folder / "deployment.json").write_text(json.dumps(card))
+        return folder / "deployment.pkl"
+    return write
 
 
-def Server(env: dict | None = None) -> BenchServer:
-    """gunicorn as the Procfile starts it, on a free loopback port: bench's own launcher,
-    with whatever environment the test varies."""
-    return BenchServer(APP, env_extra=env or {})
-
-
-class BareServer(BenchServer):
+class BareServer(Server):
     """The Procfile's gunicorn with PATH and PORT as its whole environment."""
-
-    def __init__(self):
-        super().__init__(APP)
 
     def env(self) -> dict[str, str]:
         return {"PATH": os.environ["PATH"], "PORT": str(self.port)}
 
 
+@pytest.fixture
+def start_server():
+    """Start gunicorn as the Procfile does, on a free loopback port, with the environment
+    the test varies (bare=True: nothing but PATH and PORT); stopped after the test."""
+    started = []
+
+    def start(env: dict | None = None, bare: bool = False, timeout: float = 60) -> Server:
+        server = BareServer(APP) if bare else Server(APP, env_extra=env or {})
+        started.append(server)
+        return server.start(timeout)
+    yield start
+    for server in started:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def server():
     """gunicorn from the Procfile, shared by the tests that only talk to it."""
-    srv = Server().start(60)
+    srv = Server(APP).start(60)
     yield srv
     srv.stop()

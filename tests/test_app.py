@@ -1,14 +1,15 @@
-"""The form through Flask's test client, with the real model and real CSRF tokens."""
+"""The form page through Flask's test client, with the real model: fields, answers, errors."""
+import io
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import event, example, given
 
+from bench.probe import VALID
 from charges.schema import FIELDS
-from tests.conftest import VALID, pipeline_predict
-
-
-def prediction_of(html: str) -> float:
-    return float(re.search(r'id="prediction"[^>]*data-value="([^"]+)"', html).group(1))
+from tests import strategies
 
 
 def field_error(html: str, name: str) -> str | None:
@@ -28,13 +29,13 @@ def test_form_has_every_field_labelled_with_training_ranges(client, model):
     assert 'action="/predict"' in html and 'method="post"' in html
 
 
-def test_valid_post_shows_the_pipelines_prediction_in_dollars(post_form, model):
+def test_valid_post_shows_the_pipelines_prediction_in_dollars(post_form, model, pipeline_predict, prediction_of):
     response = post_form(VALID)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     [want] = pipeline_predict(model, [VALID])
     assert prediction_of(html) == pytest.approx(want, rel=1e-12)
-    assert f"${want:,.2f}</p>" in html
+    assert f">${want:,.0f}</p>" in html  # whole dollars: cents would be false precision
     # The person's answers stay in the form.
     assert 'id="age" name="age"' in html and 'value="19"' in html and 'value="27.9"' in html
     assert re.search(r'<option value="southwest"\s+selected', html)
@@ -76,7 +77,7 @@ def test_input_is_escaped_where_it_is_shown(post_form):
     assert "&#34;&gt;&lt;script&gt;" in html
 
 
-def test_a_client_without_cookies_or_browser_headers_gets_a_prediction(client, model):
+def test_a_client_without_cookies_or_browser_headers_gets_a_prediction(client, model, pipeline_predict, prediction_of):
     # What curl or a script sends: no cookie jar, no Sec-Fetch-Site, no Origin.
     response = client.post("/predict", data=VALID)
     assert response.status_code == 200
@@ -117,3 +118,79 @@ def test_an_unexpected_error_is_a_styled_500_without_traceback(app, model, monke
     html = response.get_data(as_text=True)
     assert "secret internals" not in html and "Traceback" not in html
     assert "Something went wrong" in html
+
+
+def test_result_page_shows_percentile_chart_and_what_ifs(post_form, model, data,
+                                                        pipeline_predict):
+    html = post_form(VALID).get_data(as_text=True)
+    [value] = pipeline_predict(model, [VALID])
+    assert re.search(r'<svg [^>]*role="img"', html) and "<title id=\"chart-title\">" in html
+    shown = int(re.search(r"Higher than (\d+)% of the people in the data", html).group(1))
+    assert abs(shown - 100 * (data.charges < value).mean()) <= 1.5
+    section = html[html.index('id="what-if"'):]
+    assert section.count("data-value=") == 6
+    # The average error describes nobody in particular; the range replaced it.
+    assert f"{model.card['metrics']['cv']['MAE']:,.2f}" not in html
+
+
+def text_of(html: str, element_id: str) -> str:
+    inner = re.search(rf'id="{element_id}"[^>]*>(.*?)</p>', html, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", "", inner).split())
+
+
+@pytest.mark.parametrize("smoker", ["yes", "no"])
+def test_the_estimate_comes_in_whole_dollars_with_its_likely_range(
+        post_form, model, pipeline_predict, pipeline_ranges, prediction_of, smoker):
+    person = {**VALID, "smoker": smoker}
+    html = post_form(person).get_data(as_text=True)
+    [value] = pipeline_predict(model, [person])
+    [(low, high)] = pipeline_ranges(model, [person])
+    assert prediction_of(html) == pytest.approx(value, rel=1e-12)
+    assert text_of(html, "prediction") == f"${value:,.0f}"
+    found = re.search(r'id="range"[^>]*data-low="([^"]+)" data-high="([^"]+)"', html)
+    assert (float(found.group(1)), float(found.group(2))) == pytest.approx((low, high), rel=1e-12)
+    assert text_of(html, "range") == f"likely between ${low:,.0f} and ${high:,.0f}"
+    [group] = [g for g in model.card["interval"]["groups"] if smoker in g["where"]["smoker"]]
+    meaning = text_of(html, "range-meaning")
+    assert meaning.startswith("4 in 5 people like this one paid within such a range.")
+    assert f"About 1 in {round(1 / group['above'])} {group['name']} in the data paid more" \
+        in meaning
+    band = re.search(r'<rect class="band" x="([\d.]+)" y="0" width="([\d.]+)"', html)
+    marker = float(re.search(r'<line class="marker" x1="([\d.]+)"', html).group(1))
+    assert float(band.group(1)) <= marker <= float(band.group(1)) + float(band.group(2))
+    assert float(band.group(2)) > 5  # a visible band, not a hairline
+
+
+def test_the_page_api_and_csv_give_the_same_ranges(client, post_form, data):
+    people = data.sample(8, random_state=5).drop(columns="charges")
+    text = people.astype(str).to_dict("records")
+    page = []
+    for row in text:
+        html = post_form(row).get_data(as_text=True)
+        found = re.search(r'id="range"[^>]*data-low="([^"]+)" data-high="([^"]+)"', html)
+        page.append((float(found.group(1)), float(found.group(2))))
+    api = client.post("/api/predict", json=people.to_dict("records")).json["intervals"]
+    assert [(i["low"], i["high"]) for i in api] == page
+    csv = client.post("/batch", data={"file": (io.BytesIO(people.to_csv(index=False).encode()),
+                                               "p.csv")}, content_type="multipart/form-data")
+    out = pd.read_csv(io.BytesIO(csv.data))
+    np.testing.assert_allclose(np.column_stack([out.predicted_low, out.predicted_high]),
+                               np.round(page, 2), atol=1e-9)
+
+
+@strategies.FAST
+@example(VALID)
+@given(strategies.FORM)
+def test_any_form_input_is_a_prediction_or_a_400(post_form, model, pipeline_predict, prediction_of, fields):
+    response = post_form(fields)
+    event(f"HTTP {response.status_code}")  # --hypothesis-show-statistics: both branches run
+    assert response.status_code in (200, 400)
+    html = response.get_data(as_text=True)
+    record, errors = model.schema.validate(fields)
+    if response.status_code == 200:
+        value = prediction_of(html)
+        assert value == pytest.approx(pipeline_predict(model, [record])[0], rel=1e-9)
+        found = re.search(r'id="range"[^>]*data-low="([^"]+)" data-high="([^"]+)"', html)
+        assert 0 <= float(found.group(1)) <= value <= float(found.group(2))
+    else:
+        assert errors and all(f'id="{name}-error"' in html for name in errors)

@@ -5,11 +5,13 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import event, example, given, strategies as st
 
+from bench.probe import VALID
 from charges import batch
 from charges.batch import BatchError
 from charges.schema import FIELDS
-from tests.conftest import pipeline_predict
+from tests import strategies
 
 HEADER = ",".join(FIELDS)
 
@@ -24,18 +26,26 @@ def refusal(content: bytes, model, **kwargs) -> list[str]:
     return caught.value.messages
 
 
-def test_every_row_is_scored_in_order_with_extra_columns_kept(model, data):
+def test_every_row_is_scored_in_order_with_extra_columns_kept(model, data, pipeline_predict,
+                                                               pipeline_ranges):
     rows = data.sample(200, random_state=1).assign(customer=lambda d: [f"c{i}" for i in range(len(d))])
     shuffled_columns = ["customer", "region", "smoker", "children", "bmi", "sex", "age", "charges"]
     out = pd.read_csv(io.BytesIO(batch.score_csv(csv_bytes(rows[shuffled_columns].to_dict("records"),
                                                              shuffled_columns), model)))
-    assert list(out.columns) == shuffled_columns + ["predicted_charges"]
+    assert list(out.columns) == shuffled_columns + ["predicted_charges", "predicted_low",
+                                                    "predicted_high"]
     assert list(out.customer) == list(rows.customer)
     want = pipeline_predict(model, rows.to_dict("records"))
     np.testing.assert_allclose(out.predicted_charges, want, atol=0.005)
+    low, high = np.array(pipeline_ranges(model, rows.to_dict("records"))).T
+    np.testing.assert_allclose(out.predicted_low, low, atol=0.005)
+    np.testing.assert_allclose(out.predicted_high, high, atol=0.005)
+    assert (out.predicted_low.round(2) == out.predicted_low).all()  # to the cent
+    assert (0 <= out.predicted_low).all() and (out.predicted_low <= out.predicted_charges).all()
+    assert (out.predicted_charges <= out.predicted_high).all()
 
 
-def test_fifty_thousand_rows_score_in_one_upload(model, data):
+def test_fifty_thousand_rows_score_in_one_upload(model, data, pipeline_predict):
     big = pd.concat([data] * 38, ignore_index=True).head(50_000)
     out = pd.read_csv(io.BytesIO(batch.score_csv(big.to_csv(index=False).encode(), model)))
     assert len(out) == 50_000
@@ -87,6 +97,10 @@ def test_malformed_files_get_a_clear_message(model, content, expected):
     (b"\n" + HEADER.encode() + b"\n", "The first line must be a header naming the columns."),
     (HEADER.encode() + b",predicted_charges\n19,female,27.9,0,yes,southwest,1\n",
      "The file already has a predicted_charges column; remove or rename it and upload again."),
+    (HEADER.encode() + b",predicted_low\n19,female,27.9,0,yes,southwest,1\n",
+     "The file already has a predicted_low column; remove or rename it and upload again."),
+    (b"predicted_high," + HEADER.encode() + b"\n1,19,female,27.9,0,yes,southwest\n",
+     "The file already has a predicted_high column; remove or rename it and upload again."),
 ])
 def test_header_and_parse_problems_are_named(model, content, expected):
     assert refusal(content, model) == [expected]
@@ -165,7 +179,7 @@ def upload(client, content: bytes, name="people.csv"):
                        content_type="multipart/form-data")
 
 
-def test_upload_answers_a_csv_download(client, model, data):
+def test_upload_answers_a_csv_download(client, model, data, pipeline_predict):
     response = upload(client, data.head(3).to_csv(index=False).encode(), "my list.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -217,3 +231,22 @@ def test_an_upload_from_another_site_is_refused(client, data):
                            headers={"Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 403
     assert "another website" in response.get_data(as_text=True)
+
+
+@strategies.FAST
+@example([[VALID[name] for name in FIELDS]] * 2, True)
+@given(strategies.CSV_ROW, st.booleans())
+def test_any_csv_upload_is_a_download_or_a_400(client, model, pipeline_predict, rows, with_header):
+    lines = ([",".join(FIELDS)] if with_header else []) + [",".join(row) for row in rows]
+    content = "\n".join(lines).encode()
+    response = client.post("/batch", data={"file": (io.BytesIO(content), "x.csv")},
+                           content_type="multipart/form-data")
+    event(f"HTTP {response.status_code}")
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        out = pd.read_csv(io.BytesIO(response.data), dtype=str, keep_default_na=False)
+        records = [model.schema.validate(r)[0] for r in out[list(FIELDS)].to_dict("records")]
+        assert out.predicted_charges.astype(float).tolist() == pytest.approx(
+            pipeline_predict(model, records), abs=0.005)
+    else:
+        assert 'id="batch-errors"' in response.get_data(as_text=True)

@@ -4,8 +4,9 @@ import os
 
 import pytest
 from playwright import sync_api as playwright_api
+from bench.probe import VALID
+from bench.servers import ARTIFACTS
 
-from tests.conftest import ARTIFACTS, VALID, pipeline_predict
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = ARTIFACTS / "screenshots"
@@ -42,7 +43,7 @@ def fill(page, fields):
             page.fill(f"#{name}", value)
 
 
-def test_a_person_gets_the_prediction_for_the_example(page, server, model):
+def test_a_person_gets_the_prediction_for_the_example(page, server, model, pipeline_predict):
     page.goto(server.url + "/")
     fill(page, VALID)
     with page.expect_navigation() as navigation:
@@ -51,7 +52,10 @@ def test_a_person_gets_the_prediction_for_the_example(page, server, model):
     amount = page.locator("#prediction")
     [want] = pipeline_predict(model, [VALID])
     assert float(amount.get_attribute("data-value")) == pytest.approx(want, rel=1e-12)
-    assert amount.inner_text() == f"${want:,.2f}"
+    assert amount.inner_text() == f"${want:,.0f}"
+    low, high = (float(page.locator("#range").get_attribute(a)) for a in ("data-low", "data-high"))
+    assert 0 <= low <= want <= high
+    assert page.locator("svg[role=img] rect.band").count() == 1
     assert page.input_value("#age") == "19"  # the answers stay in the form
     assert page.locator("svg[role=img] rect.bar").count() > 10
     assert page.locator("svg[role=img] rect.bar.mark").count() == 1
@@ -72,6 +76,35 @@ def test_invalid_form_shows_messages_and_focuses_the_first_error(page, server):
     assert page.locator("#bmi-error").inner_text() == "BMI must be from 15.96 to 53.13."
     assert page.locator("#prediction").count() == 0
     assert page.evaluate("document.activeElement.id") == "age"
+
+
+def in_view(page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    return (box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
+            and box["x"] >= 0 and box["x"] + box["width"] <= size["width"])
+
+
+@pytest.mark.parametrize("width, height, script", [
+    (390, 844, True), (390, 844, False), (320, 568, False), (768, 1024, True),
+    (1280, 900, True), (1920, 1080, False)])
+def test_after_pressing_the_button_the_answer_is_in_view_and_focused(
+        browser, server, width, height, script):
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  is_mobile=width < 500, java_script_enabled=script)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    fill(page, VALID)
+    page.click("button[type=submit]")
+    page.locator("#prediction").wait_for()
+    for selector in ("#prediction", "#range", "#range-meaning"):
+        assert in_view(page, selector), (selector, width, height)
+    # Keyboard and screen-reader focus is on the answer, not left on <body>.
+    assert page.evaluate("document.activeElement.id") == "answer"
+    if width == 390:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"answer-phone{'-nojs' if not script else ''}.png"))
+    context.close()
 
 
 def test_the_page_fits_a_phone(browser, server):
@@ -124,7 +157,7 @@ def test_a_form_posted_from_another_site_is_refused(page, other_site):
     assert page.locator("#prediction").count() == 0
 
 
-def test_a_csv_upload_downloads_the_scored_file(page, server, model, data, tmp_path):
+def test_a_csv_upload_downloads_the_scored_file(page, server, model, data, tmp_path, pipeline_predict):
     upload = tmp_path / "people.csv"
     data.head(20).to_csv(upload, index=False)
     page.goto(server.url + "/")

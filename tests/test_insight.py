@@ -1,11 +1,8 @@
 """Context for a prediction: percentile, histogram, what-if answers, and the model card."""
-import re
-
 import numpy as np
 import pytest
 
 from charges import insight
-from tests.conftest import PERSON as RECORD, VALID, pipeline_predict
 
 
 def test_percentile_agrees_with_the_training_data(model, data):
@@ -38,56 +35,34 @@ def test_a_prediction_outside_the_data_stays_on_the_chart(model):
     assert chart.marked(1e6) is None
 
 
-def test_what_ifs_cover_each_change_and_come_from_the_model(model):
-    labels = [label for label, _ in insight.variants(RECORD, model)]
+def test_what_ifs_cover_each_change_and_come_from_the_model(model, pipeline_predict, person):
+    labels = [label for label, _ in insight.variants(person, model)]
     assert labels == ["As a non-smoker", "With a BMI of 25", "With one child more",
                       "Living in the northeast", "Living in the northwest", "Living in the southeast"]
-    base, answers = insight.explain(RECORD, model)
-    changed = [changed for _, changed in insight.variants(RECORD, model)]
-    want = pipeline_predict(model, [RECORD] + changed)
+    answer = insight.explain(person, model)
+    base, answers = answer.value, answer.what_if
+    changed = [changed for _, changed in insight.variants(person, model)]
+    want = pipeline_predict(model, [person] + changed)
     assert base == pytest.approx(want[0], rel=1e-12)
+    [group] = [g for g in model.card["interval"]["groups"] if "yes" in g["where"]["smoker"]]
+    assert answer.group == group
+    assert (answer.low, answer.high) == pytest.approx(
+        (want[0] - group["half_width"], want[0] + group["half_width"]), rel=1e-12)
     assert [a.value for a in answers] == pytest.approx(want[1:], rel=1e-12)
     assert [a.difference for a in answers] == pytest.approx(np.subtract(want[1:], want[0]), rel=1e-9)
 
 
-def test_what_ifs_stay_inside_the_training_ranges(model):
-    most_children = {**RECORD, "children": 5, "smoker": "no", "bmi": 25.0}
+def test_what_ifs_stay_inside_the_training_ranges(model, person):
+    most_children = {**person, "children": 5, "smoker": "no", "bmi": 25.0}
     labels = [label for label, _ in insight.variants(most_children, model)]
     assert "With one child more" not in labels and "With one child fewer" in labels
     assert "With a BMI of 25" not in labels and "As a smoker" in labels
 
 
-def test_what_ifs_are_one_model_call(model, monkeypatch):
+def test_what_ifs_are_one_model_call(model, monkeypatch, person):
     calls = []
     real = model.predict_columns
     monkeypatch.setattr(model, "predict_columns",
                         lambda columns: calls.append(len(columns["age"])) or real(columns))
-    insight.explain(RECORD, model)
+    insight.explain(person, model)
     assert calls == [7]
-
-
-def test_result_page_shows_percentile_chart_what_if_and_typical_error(post_form, model, data):
-    html = post_form(VALID).get_data(as_text=True)
-    [value] = pipeline_predict(model, [VALID])
-    assert re.search(r'<svg [^>]*role="img"', html) and "<title id=\"chart-title\">" in html
-    shown = int(re.search(r"Higher than (\d+)% of the people in the data", html).group(1))
-    assert abs(shown - 100 * (data.charges < value).mean()) <= 1.5
-    section = html[html.index('id="what-if"'):]
-    assert section.count("data-value=") == 6
-    assert f"${model.card['metrics']['cv']['MAE']:,.2f}" in html
-
-
-def test_model_card_page_reads_the_card_and_the_pipeline(client, model):
-    response = client.get("/model")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    card = model.card
-    assert card["sha256"] in html and card["trained_at"] in html
-    assert f"${card['metrics']['cv']['MAE']:,.2f}" in html
-    assert f"${card['metrics']['holdout']['MAE']:,.2f}" in html
-    for name, _ in model.pipeline.steps:
-        assert f"<code>{name}</code>" in html
-    assert "a whole number from 18 to 64" in html
-    assert card["versions"]["pycaret"] in html
-    assert "a numpy path derived from the pipeline" in html  # the deployed model has one
-    assert 'href="/model"' in client.get("/").get_data(as_text=True)

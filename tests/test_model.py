@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from app import ROOT
 from charges import model as model_loader
 from charges.model import ModelError
-from tests.conftest import ROOT, seal
 
 
 
@@ -57,13 +57,13 @@ def test_swapped_file_is_never_unpickled(copy, tmp_path):
     assert not marker.exists()
 
 
-def test_a_sealed_file_of_the_wrong_kind_is_refused(copy):
+def test_a_sealed_file_of_the_wrong_kind_is_refused(copy, seal):
     seal(copy, pickle.dumps({"not": "a pipeline"}))
     with pytest.raises(ModelError, match="holds a dict, not a pipeline"):
         model_loader.load(copy / "deployment.pkl")
 
 
-def test_a_sealed_but_broken_pickle_is_refused(copy):
+def test_a_sealed_but_broken_pickle_is_refused(copy, seal):
     seal(copy, b"\x80\x04garbage")
     with pytest.raises(ModelError, match="cannot unpickle"):
         model_loader.load(copy / "deployment.pkl")

@@ -5,7 +5,6 @@ import pytest
 
 from charges.predict import predict, to_frame
 from charges.schema import FIELDS
-from tests.conftest import PERSON, pipeline_predict
 
 
 def records_of(data: pd.DataFrame) -> list[dict]:
@@ -28,7 +27,7 @@ def test_one_record_gives_one_row_even_with_keys_out_of_order():
     assert frame.iloc[0].to_dict() == {k: record[k] for k in FIELDS}
 
 
-def test_predictions_match_the_saved_pipeline_on_every_training_row(model, data):
+def test_predictions_match_the_saved_pipeline_on_every_training_row(model, data, pipeline_predict):
     rows = records_of(data)
     got = predict(rows, model)
     want = pipeline_predict(model, rows)
@@ -59,14 +58,7 @@ def test_no_records_no_call():
     assert predict([], Exploding()) == []
 
 
-def test_a_non_finite_prediction_is_an_error_never_a_number(model, monkeypatch):
+def test_a_non_finite_prediction_is_an_error_never_a_number(model, monkeypatch, person):
     monkeypatch.setattr(model, "predict_columns", lambda columns: np.array([float("nan")]))
     with pytest.raises(ValueError, match="non-finite"):
-        predict([PERSON], model)
-
-
-def test_dollars_are_formatted_with_cents_and_a_real_minus():
-    from charges.present import dollars, signed_dollars
-    assert dollars(23624.084) == "$23,624.08"
-    assert dollars(-968000) == "−$968,000.00"
-    assert signed_dollars(451.666) == "+$451.67" and signed_dollars(-37.031) == "−$37.03"
+        predict([person], model)

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
+from bench.probe import VALID
 from charges.schema import FIELDS, Schema
-from tests.conftest import PERSON, VALID
 
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)
@@ -25,10 +25,10 @@ def test_the_rules_are_the_training_datas_ranges_and_categories(data):
         assert set(SCHEMA[name].categories) == set(data[name])
 
 
-def test_valid_text_is_cleaned_to_python_types():
+def test_valid_text_is_cleaned_to_python_types(person):
     record, errors = SCHEMA.validate(VALID)
     assert errors == {}
-    assert record == PERSON
+    assert record == person
     assert type(record["age"]) is int and type(record["bmi"]) is float
 
 
@@ -83,8 +83,8 @@ def test_whole_numbers_written_with_decimals_are_accepted():
     ("sex", 1, "must be text: one of female, male"),
     ("sex", None, "is required"),
 ])
-def test_typed_values_from_json_must_have_json_types(field, value, message):
-    raw = {**PERSON, field: value}
+def test_typed_values_from_json_must_have_json_types(field, value, message, person):
+    raw = {**person, field: value}
     assert SCHEMA.validate(raw, typed=True)[1] == {field: message}
 
 

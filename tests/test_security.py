@@ -1,21 +1,8 @@
-"""Safe by default: headers, cross-origin posts, debug, and any input answered without a 5xx."""
-import io
-import json
-import math
-
+"""web/security.py: response headers, cross-origin posts, HTTPS behind the proxy, debug."""
 import pytest
-import pandas as pd
-from hypothesis import HealthCheck, event, example, given, settings, strategies as st
 
 from app import create_app, debug_requested
-from charges.schema import Schema
-from charges.schema import FIELDS
-from tests.conftest import ROOT, VALID, pipeline_predict
-from tests.test_app import prediction_of
-
-FAST = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
-
+from bench.probe import VALID
 
 def test_hsts_is_sent_over_https_behind_herokus_router(model):
     app = create_app({"MODEL": model, "TRUST_PROXY": True})
@@ -106,89 +93,6 @@ def test_debug_is_off_unless_asked_for(model, monkeypatch):
     assert debug_requested({"FLASK_DEBUG": "0"}) is False
     assert debug_requested({"FLASK_DEBUG": "true"}) is False
     assert debug_requested({"FLASK_DEBUG": "1"}) is True
-
-
-# Any input: a prediction equal to the pipeline's, or a 4xx with messages. Never a 5xx.
-# Each value is valid about four times in five, so a good share of the inputs are wholly
-# valid and the prediction branch is exercised as much as the refusal branch.
-
-SCHEMA = Schema.from_card(json.loads((ROOT / "deployment.json").read_text()))
-JUNK_TEXT = st.one_of(st.text(max_size=8), st.sampled_from(
-    ["", " ", "1e309", "NaN", "-0", "1_0", "0x1", "MALE", "Yes", "65", "15.95", "2.5", "١٩"]))
-JUNK_JSON = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(),
-                      st.text(max_size=6), st.lists(st.integers(), max_size=2))
-
-
-def valid(field):
-    if field.kind == "category":
-        return st.sampled_from(field.categories)
-    if field.kind == "integer":
-        return st.integers(int(field.minimum), int(field.maximum))
-    return st.floats(field.minimum, field.maximum).map(lambda x: round(x, 2)).filter(
-        lambda x: field.minimum <= x <= field.maximum)
-
-
-def mostly_valid(good, junk):
-    return st.sampled_from([True] * 4 + [False]).flatmap(lambda ok: good if ok else junk)
-
-
-FORM = st.fixed_dictionaries({f.name: mostly_valid(valid(f).map(str), JUNK_TEXT) for f in SCHEMA})
-PERSON_JSON = st.fixed_dictionaries({f.name: mostly_valid(valid(f), JUNK_JSON) for f in SCHEMA})
-
-
-@FAST
-@example(VALID)
-@given(FORM)
-def test_any_form_input_is_a_prediction_or_a_400(post_form, model, fields):
-    response = post_form(fields)
-    event(f"HTTP {response.status_code}")  # --hypothesis-show-statistics: both branches run
-    assert response.status_code in (200, 400)
-    html = response.get_data(as_text=True)
-    record, errors = model.schema.validate(fields)
-    if response.status_code == 200:
-        assert prediction_of(html) == pytest.approx(pipeline_predict(model, [record])[0], rel=1e-9)
-    else:
-        assert errors and all(f'id="{name}-error"' in html for name in errors)
-
-
-@FAST
-@example([{**VALID, "age": 19, "bmi": 27.9, "children": 0}])
-@given(st.one_of(PERSON_JSON, st.lists(PERSON_JSON, max_size=3), JUNK_JSON))
-def test_any_json_body_is_predictions_or_errors(client, model, body):
-    response = client.post("/api/predict", data=json.dumps(body), content_type="application/json")
-    event(f"HTTP {response.status_code}")
-    assert response.status_code in (200, 400, 422)
-    payload = response.json
-    if response.status_code == 200:
-        rows = [body] if isinstance(body, dict) else body
-        records = [model.schema.validate(r, typed=True)[0] for r in rows]
-        assert payload["predictions"] == pytest.approx(pipeline_predict(model, records), rel=1e-9)
-        assert all(math.isfinite(p) for p in payload["predictions"])
-    else:
-        assert payload["errors"] and all(e["message"] for e in payload["errors"])
-
-
-CSV_ROW = st.lists(st.one_of(FORM.map(lambda f: [f[name] for name in FIELDS]),
-                             st.lists(JUNK_TEXT, max_size=7)), max_size=4)
-
-
-@FAST
-@example([[VALID[name] for name in FIELDS]] * 2, True)
-@given(CSV_ROW, st.booleans())
-def test_any_csv_upload_is_a_download_or_a_400(client, model, rows, with_header):
-    lines = ([",".join(FIELDS)] if with_header else []) + [",".join(row) for row in rows]
-    content = "\n".join(lines).encode()
-    response = client.post("/batch", data={"file": (io.BytesIO(content), "x.csv")},
-                           content_type="multipart/form-data")
-    event(f"HTTP {response.status_code}")
-    assert response.status_code in (200, 400)
-    if response.status_code == 200:
-        out = pd.read_csv(io.BytesIO(response.data), dtype=str, keep_default_na=False)
-        records = [model.schema.validate(r)[0] for r in out[list(FIELDS)].to_dict("records")]
-        assert out.predicted_charges.astype(float).tolist() == pytest.approx(
-            pipeline_predict(model, records), abs=0.005)
-    else:
-        assert 'id="batch-errors"' in response.get_data(as_text=True)
 
 
 def test_plain_http_behind_herokus_router_is_sent_to_https(model):

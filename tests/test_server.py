@@ -6,7 +6,9 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, VALID, BareServer, Server, pipeline_predict
+from app import ROOT
+from bench.probe import VALID
+
 
 
 def post_form(server, fields, headers=None):
@@ -20,7 +22,7 @@ def post_form(server, fields, headers=None):
         return error.code, error.read().decode()
 
 
-def test_gunicorn_serves_the_form_and_a_prediction(server, model):
+def test_gunicorn_serves_the_form_and_a_prediction(server, model, pipeline_predict):
     status, html = post_form(server, VALID)
     assert status == 200
     [want] = pipeline_predict(model, [VALID])
@@ -62,83 +64,24 @@ def test_security_headers_on_every_response(server):
         assert "Strict-Transport-Security" not in headers, path  # plain HTTP here
 
 
-def test_the_procfile_serves_with_nothing_but_path_and_port(model):
+def test_the_procfile_serves_with_nothing_but_path_and_port(start_server, model,
+                                                           pipeline_predict):
     """`heroku create` + `git push` sets no config var, and `heroku local web` none either:
     the Procfile must serve the form from an environment of PATH and PORT alone."""
-    server = BareServer().start(60)
-    try:
-        assert set(server.env()) == {"PATH", "PORT"}
-        status, html = post_form(server, VALID)
-        assert status == 200, html[:500]
-        [want] = pipeline_predict(model, [VALID])
-        assert float(re.search(r'data-value="([^"]+)"', html).group(1)) == pytest.approx(
-            want, rel=1e-12)
-        assert post_form(server, VALID, {"Sec-Fetch-Site": "cross-site"})[0] == 403
-    finally:
-        server.stop()
+    server = start_server(bare=True)
+    assert set(server.env()) == {"PATH", "PORT"}
+    status, html = post_form(server, VALID)
+    assert status == 200, html[:500]
+    [want] = pipeline_predict(model, [VALID])
+    assert float(re.search(r'data-value="([^"]+)"', html).group(1)) == pytest.approx(
+        want, rel=1e-12)
+    assert post_form(server, VALID, {"Sec-Fetch-Site": "cross-site"})[0] == 403
 
 
-def test_with_a_tampered_model_gunicorn_refuses_to_start(tmp_path):
+def test_with_a_tampered_model_gunicorn_refuses_to_start(start_server, tmp_path):
     import shutil
 
     shutil.copy(ROOT / "deployment.json", tmp_path / "deployment.json")
     (tmp_path / "deployment.pkl").write_bytes((ROOT / "deployment.pkl").read_bytes()[:-10])
-    server = Server({"MODEL_PATH": str(tmp_path / "deployment.pkl")})
-    try:
-        with pytest.raises(RuntimeError, match="refusing to unpickle"):
-            server.start(60)
-    finally:
-        server.stop()
-
-
-def wait_for(condition, seconds: float, interval: float = 0.2):
-    """Poll until condition() is truthy or the time is up; the last value either way."""
-    import time
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
-def healthy(server) -> bool:
-    try:
-        with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def test_a_stalled_request_holds_a_worker_no_longer_than_the_timeout():
-    import socket
-    server = Server({"GUNICORN_CMD_ARGS": "--timeout 3", "WEB_CONCURRENCY": "1"}).start(60)
-    try:
-        stalled = socket.create_connection(("127.0.0.1", server.port))
-        # Headers promise a body that never comes: the only worker is stuck reading it.
-        stalled.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nage=")
-        assert wait_for(lambda: healthy(server), seconds=20), server.output()[-2000:]
-        stalled.close()
-    finally:
-        server.stop()
-
-
-def test_a_killed_worker_is_replaced_and_the_other_keeps_serving(model):
-    import os
-    import signal
-    import psutil
-
-    server = Server().start(60)
-    try:
-        master = psutil.Process(server.proc.pid)
-        # The first worker may answer before the second has forked.
-        workers = wait_for(lambda: len(master.children()) == 2 and master.children(), 20)
-        assert workers and len(workers) == 2
-        os.kill(workers[0].pid, signal.SIGKILL)
-        assert all(healthy(server) for _ in range(10))  # the survivor answers meanwhile
-        replaced = wait_for(lambda: len(master.children()) == 2
-                            and workers[0].pid not in {w.pid for w in master.children()}, 20)
-        assert replaced, server.output()[-2000:]
-        assert healthy(server)
-    finally:
-        server.stop()
+    with pytest.raises(RuntimeError, match="refusing to unpickle"):
+        start_server({"MODEL_PATH": str(tmp_path / "deployment.pkl")})

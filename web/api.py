@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from charges import api, openapi
-from charges.predict import predict
+from charges.predict import estimate
 from web.served import served, upload_limits
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -17,8 +17,13 @@ def predict_api():
         records = api.parse_body(request.get_data(), model.schema)
     except api.ApiError as error:
         return jsonify(errors=error.errors), error.status
-    return jsonify(predictions=predict(records, model), model={
-        "name": model.name, "sha256": model.sha256, "trained_at": model.card["trained_at"]})
+    found = estimate(records, model)
+    return jsonify(
+        predictions=found.values,
+        intervals=[{"low": low, "high": high} for low, high in zip(found.low, found.high)],
+        coverage=model.card["interval"]["coverage"],
+        model={"name": model.name, "sha256": model.sha256,
+               "trained_at": model.card["trained_at"]})
 
 
 @bp.get("/openapi.json")

@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from charges import batch, insight
-from charges.present import dollars, pipeline_steps, signed_dollars
+from charges.present import dollars, one_in, pipeline_steps, signed_dollars, whole_dollars
 from web.served import served, upload_limits
 
 bp = Blueprint("pages", __name__)
 bp.add_app_template_filter(dollars)
 bp.add_app_template_filter(signed_dollars)
+bp.add_app_template_filter(whole_dollars)
+bp.add_app_template_filter(one_in)
 
 
 @bp.app_context_processor
@@ -35,10 +37,9 @@ def predict_form():
     record, errors = now.model.schema.validate(values)
     if errors:
         return page(400, values=values, errors=errors)
-    prediction, what_if = insight.explain(record, now.model)
-    return page(values=values, prediction=prediction, what_if=what_if,
-                percentile=insight.percentile(prediction, now.quantiles), chart=now.chart,
-                chart_bars=now.chart_bars)
+    answer = insight.explain(record, now.model)
+    return page(values=values, answer=answer, chart=now.chart, chart_bars=now.chart_bars,
+                percentile=insight.percentile(answer.value, now.quantiles))
 
 
 @bp.post("/batch")
