@@ -1,6 +1,9 @@
 """gunicorn settings for CPU-bound prediction on a Heroku dyno (read by the Procfile)."""
 import gc
+import logging
 import os
+
+from gevent.lock import BoundedSemaphore
 
 # One BLAS/OpenMP thread per worker: requests are single rows, the dyno has few cores, and
 # an OpenMP pool created in the master before fork can hang in the workers.
@@ -9,11 +12,31 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"  # prediction is CPU-bound; threads would only contend for the GIL
+# Heroku's router buffers request headers but streams bodies, and a sync worker is held by
+# whatever it is reading: a few clients sending a body a byte at a time stalled everyone
+# else. A gevent worker waits on a slow client in a greenlet and serves the rest meanwhile;
+# prediction itself never waits on I/O, so it still runs one request at a time per worker,
+# as fast as on a sync worker. Threads would not do: each slow body holds a thread.
+worker_class = "gevent"
+# No keep-alive: a gevent worker reads a connection's next request as soon as it has
+# answered the last, so busy connections went ahead of new ones (p99 ~700 ms and timeouts
+# under load). Closing after each answer sends every request back through accept(), shared
+# fairly by the workers. The router keeps the browser's own connection open either way.
+keepalive = 0
+# Connections a worker holds at once, slow ones included: enough that 80 slow clients fit
+# with room for everyone else, and few enough that the small bodies they may hold in memory
+# add up to little (large ones wait their turn: see pre_request).
+worker_connections = 100
 # Load the model once in the master: workers share its memory copy-on-write, and a bad
-# model file stops the master at boot instead of crash-looping workers.
+# model file stops the master at boot instead of crash-looping workers. gunicorn patches
+# the standard library for gevent in each worker right after the fork, never in the
+# master, whose signal handling gevent would take over. What the app imported before that
+# opens no socket, starts no thread and keeps no direct reference to ssl's classes, so it
+# is patched cleanly and gevent has nothing to warn about (tests/test_workers.py checks).
 preload_app = True
-# Heroku's router gives up after 30 s; a stuck worker is killed before that.
+# For a gevent worker this bounds how long its event loop may stay busy without a
+# heartbeat (a runaway computation), not how long a request may take: a slow client holds
+# one connection slot until it or the router gives up (the router after 30 s).
 timeout = 25
 graceful_timeout = 20
 # Recycle workers now and then, so slow leaks cannot pile up: after 20,000 to 25,000
@@ -24,15 +47,51 @@ max_requests = 20_000
 max_requests_jitter = 5_000
 worker_tmp_dir = "/dev/shm"
 
-# One line per request on stdout, with the path but never the query string or body, where
-# a person's age or BMI could be.
+# One logfmt line per request on stdout, as heroku/python-getting-started logs them, with
+# the router's X-Request-Id to match the router's own line. The path only: never the query
+# string or body, where a person's age or BMI could be. duration is the time in the worker,
+# in seconds with microseconds (make bench reads it).
 accesslog = "-"
 errorlog = "-"
-# %(L)s: time in the worker, in seconds with microseconds (make bench reads it).
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
+access_log_format = ('gunicorn method=%(m)s path="%(U)s" status=%(s)s bytes=%(B)s '
+                     'duration=%(L)ss request_id=%({x-request-id}i)s')
+
+
+# A form post is under a kilobyte; a body over this is an upload or a large API call.
+LARGE_BODY = 64 * 1024
 
 
 def pre_fork(server, worker):
     # Objects made by the loaded model never change; keeping the collector away from them
     # stops it from touching (and so copying) their pages in every worker.
     gc.freeze()
+
+
+def worker_exit(server, worker):
+    # gevent made logging's locks greenlet-aware in the worker; once the interpreter has
+    # torn gevent down at exit, a logging handler collected last still takes such a lock and
+    # prints a traceback (gevent issue 2148). Nothing is logged after this hook, and every
+    # record was flushed as it was written, so logging can forget its handlers now.
+    logging._handlerList.clear()
+
+
+def post_worker_init(worker):
+    worker.large_requests = BoundedSemaphore(1)
+
+
+# One large request at a time per worker, from reading its body to sending the answer, as
+# a sync worker took them: scoring a 1,000,000-cell upload takes ~150 MB, and a gevent
+# worker would otherwise take on every upload that arrives, their bodies and answers
+# piling up around the one being scored (16 at once peaked 50-100 MB above sync; make
+# loadtest measures it). Forms and small API calls never wait for this; a slow upload
+# delays only the large requests behind it on its worker.
+def pre_request(worker, req):
+    if any(name == "TRANSFER-ENCODING" or (name == "CONTENT-LENGTH" and int(value) > LARGE_BODY)
+           for name, value in req.headers):
+        worker.large_requests.acquire()
+        req.holds_large_slot = True
+
+
+def post_request(worker, req, environ, resp):
+    if getattr(req, "holds_large_slot", False):
+        worker.large_requests.release()

@@ -44,10 +44,14 @@ def test_a_post_from_another_origin_is_refused_by_every_worker(server):
 
 
 def test_access_log_has_one_line_per_request_without_personal_values(server):
-    post_form(server, {**VALID, "bmi": "31.337"})
+    post_form(server, {**VALID, "bmi": "31.337"}, {"X-Request-Id": "f00d-1"})
+    urllib.request.urlopen(server.url + "/model?age=47").read()
     log = server.output()
-    assert re.search(r'"POST /predict" 200 \d+ \d+\.\d{6}s', log)
-    assert "31.337" not in log
+    # logfmt, as Heroku's getting-started app logs; the router's request id ties it to its line.
+    assert re.search(r'method=POST path="/predict" status=200 bytes=\d+ duration=\d+\.\d{6}s '
+                     r'request_id=f00d-1$', log, re.M)
+    assert re.search(r'method=GET path="/model" status=200 .* request_id=-$', log, re.M)
+    assert "31.337" not in log and "age=47" not in log
 
 
 def test_security_headers_on_every_response(server):
