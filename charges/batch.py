@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Iterator
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ MAX_COLUMNS = 100
 # Memory follows the number of cells (each a Python string in pandas): bound that, not bytes.
 MAX_CELLS = 1_000_000
 ERRORS_SHOWN = 10
+CHUNK_ROWS = 5_000
 # What a download adds, in this order; an upload that has any of them already is refused.
 OUTPUT_COLUMNS = ("predicted_charges", "predicted_low", "predicted_high")
 BOM = "\ufeff"
@@ -35,14 +37,33 @@ class BatchError(ValueError):
 
 def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
     """The uploaded CSV with the estimate and its likely range added (OUTPUT_COLUMNS, to the
-    cent), as UTF-8 CSV bytes (with the byte-order mark Excel needs when the upload had one)."""
+    cent), as UTF-8 CSV bytes (with the byte-order mark Excel needs when the upload had one).
+
+    Read, checked, scored and written a chunk of rows at a time: a whole file's cells as
+    Python strings, its records and its output at once took twice the memory."""
     text = decode(content)
-    table = read_table(text, max_rows)
-    found = estimate(validate_rows(table, model), model)
-    for name, values in zip(OUTPUT_COLUMNS, (found.values, found.low, found.high)):
-        table[name] = [round(y, 2) for y in values]
-    out = defuse_formulas(table).to_csv(index=False)
-    return ((BOM if text.startswith(BOM) else "") + out).encode()
+    out = io.StringIO()
+    out.write(BOM if text.startswith(BOM) else "")
+    rows, problems, written = 0, [], False
+    for chunk in read_chunks(text, max_rows):
+        rows += len(chunk)
+        records, found = validate_rows(chunk, model)
+        problems += found
+        if problems:  # nothing will be scored, but every chunk's problems are counted
+            continue
+        scored = estimate(records, model)
+        for name, values in zip(OUTPUT_COLUMNS, (scored.values, scored.low, scored.high)):
+            chunk[name] = [round(y, 2) for y in values]
+        defuse_formulas(chunk).to_csv(out, header=not written, index=False)
+        written = True
+    if not rows:
+        raise BatchError(["The file has a header but no rows to score."])
+    if problems:
+        shown = problems[:ERRORS_SHOWN]
+        if len(problems) > ERRORS_SHOWN:
+            shown.append(f"… and {len(problems) - ERRORS_SHOWN:,} more problems.")
+        raise BatchError(["Nothing was scored: fix these cells and upload again."] + shown)
+    return out.getvalue().encode()
 
 
 def limits(max_bytes: int = MAX_BYTES) -> dict:
@@ -70,26 +91,29 @@ def decode(content: bytes) -> str:
                           "Save it as “CSV UTF-8” and upload it again."]) from None
 
 
-def read_table(text: str, max_rows: int = MAX_ROWS) -> pd.DataFrame:
-    """Every cell as the text it was, indexed by its spreadsheet row number (the header is
-    row 1), blank lines left out."""
+def read_chunks(text: str, max_rows: int = MAX_ROWS) -> Iterator[pd.DataFrame]:
+    """The rows, CHUNK_ROWS at a time: every cell as the text it was, indexed by its
+    spreadsheet row number (the header is row 1), blank lines left out."""
     text = text.removeprefix(BOM)
     header = read_header(text)
     limit = min(max_rows, MAX_CELLS // len(header))
+    rows = 0
     try:
-        table = pd.read_csv(io.StringIO(text), header=0, names=header, dtype=str,
-                            keep_default_na=False, index_col=False, skip_blank_lines=False,
-                            nrows=limit + 1)
+        # pandas counts the index on across chunks, so row numbers stay the file's own.
+        for chunk in pd.read_csv(io.StringIO(text), header=0, names=header, dtype=str,
+                                 keep_default_na=False, index_col=False,
+                                 skip_blank_lines=False, nrows=limit + 1,
+                                 chunksize=CHUNK_ROWS):
+            chunk.index += 2
+            chunk = chunk[(chunk != "").any(axis=1)].copy()
+            rows += len(chunk)
+            if rows > limit:
+                raise BatchError([f"The file has more than {limit:,} rows; split it into "
+                                  f"parts (at most {max_rows:,} rows and {MAX_CELLS:,} "
+                                  "cells)."])
+            yield chunk
     except pd.errors.ParserError as exc:
         raise BatchError([_parser_message(str(exc))]) from None
-    table.index += 2
-    table = table[(table != "").any(axis=1)]
-    if table.empty:
-        raise BatchError(["The file has a header but no rows to score."])
-    if len(table) > limit:
-        raise BatchError([f"The file has more than {limit:,} rows; split it into parts "
-                          f"(at most {max_rows:,} rows and {MAX_CELLS:,} cells)."])
-    return table
 
 
 def read_header(text: str) -> list[str]:
@@ -133,19 +157,14 @@ def _parser_message(error: str) -> str:
     return f"The file could not be read as CSV ({error.split(': ')[-1]})."
 
 
-def validate_rows(table: pd.DataFrame, model: Model) -> list[dict]:
-    """Clean records for every row, or BatchError naming the first bad cells."""
+def validate_rows(table: pd.DataFrame, model: Model) -> tuple[list[dict], list[str]]:
+    """Clean records for every row, and a message for each bad cell."""
     records, problems = [], []
     for number, row in zip(table.index, table[list(FIELDS)].to_dict("records")):
         record, errors = model.schema.validate(row)
         records.append(record)
         problems += [f"Row {number}, {field}: {message}." for field, message in errors.items()]
-    if problems:
-        shown = problems[:ERRORS_SHOWN]
-        if len(problems) > ERRORS_SHOWN:
-            shown.append(f"… and {len(problems) - ERRORS_SHOWN:,} more problems.")
-        raise BatchError(["Nothing was scored: fix these cells and upload again."] + shown)
-    return records
+    return records, problems
 
 
 def defuse_formulas(table: pd.DataFrame) -> pd.DataFrame:

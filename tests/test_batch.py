@@ -250,3 +250,21 @@ def test_any_csv_upload_is_a_download_or_a_400(client, model, pipeline_predict, 
             pipeline_predict(model, records), abs=0.005)
     else:
         assert 'id="batch-errors"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 7])
+def test_chunks_change_nothing_in_the_download_or_the_problems(model, data, monkeypatch,
+                                                                chunk_rows):
+    rows = data.head(9).to_csv(index=False).splitlines()
+    # blank lines at the start and across chunk boundaries, and a BOM
+    content = ("\ufeff" + rows[0] + "\n\n\n" + "\n".join(rows[1:5]) + "\n\n"
+               + "\n".join(rows[5:]) + "\n").encode()
+    whole = batch.score_csv(content, model)
+    monkeypatch.setattr(batch, "CHUNK_ROWS", chunk_rows)
+    assert batch.score_csv(content, model) == whole
+    assert whole.decode().count("predicted_charges") == 1 and whole.startswith("\ufeff".encode())
+    bad = content.replace(b",yes,", b",maybe,")
+    problems = refusal(bad, model)
+    smokers = (data.head(9).smoker == "yes").sum()
+    assert len(problems) == 1 + min(smokers, batch.ERRORS_SHOWN)
+    assert problems[1].startswith("Row ") and "smoker: must be one of no, yes." in problems[1]
