@@ -2,10 +2,8 @@
 import hashlib
 import json
 import os
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from charges import interval, model as model_loader

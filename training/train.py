@@ -28,6 +28,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from charges import interval
+from training.calibrate import calibrate_interval
 from charges.schema import CATEGORICAL, FIELDS, INTEGER, TARGET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,27 +61,6 @@ REFERENCE_SETUP = {
     "polynomial_features": True,
     "bin_numeric_features": ["age", "bmi"],
 }
-
-# The range around each estimate holds this share of people's bills. Symmetric, from |residual|:
-# 80% of non-smokers' |residuals| are under ~$500, but ~10% of them have unexplained bills
-# $5,000 or more above their estimate. So |residual|'s 90th percentile, and likewise the upper
-# (90th) quantile of a signed, asymmetric range at 80%, sit on that cliff: under $2,000 at
-# the 90th, ~$10,000 at the 92nd, and which one a split of the data gets is luck. The 80th
-# percentile of |residual| stays clear of it.
-COVERAGE = 0.8
-# Calibrated per smoker group (smokers' errors are about three times the others'). Finer
-# groups were tried (non-smokers by region, ~180 people each): no group's coverage got closer
-# to 80% over 10 splits and ranges got wider; smokers split further have ~100 people or fewer.
-# With fewer than MIN_GROUP people in a group, its 80th percentile rests on a handful of bills,
-# so everyone is calibrated together instead.
-MIN_GROUP = 50
-GROUP_NAMES = {"yes": "smokers", "no": "non-smokers"}
-METHOD = (f"Split-conformal by group (Mondrian): a group's half-width is the "
-          f"ceil((n+1)*{COVERAGE})-th smallest |bill - estimate| among its n people, each "
-          f"estimated by a model that had not seen them (10-fold cross-validation on all rows); "
-          f"the range is the estimate plus or minus it, floored at $0. The holdout figures "
-          f"repeat this on the training rows alone and score the holdout with the model "
-          f"fitted on those rows.")
 
 log = logging.getLogger("training")
 
@@ -195,98 +175,6 @@ def _tune(pc, winner, winner_id: str):
         if mae < best_mae:
             best, best_mae = tuned, mae
     return best
-
-
-def calibrate_interval(pc, model) -> dict:
-    """The card's "interval": per group, the half-width that held COVERAGE of the bills of
-    people the model had not seen (out-of-fold, on PyCaret's CV folds), and how it did on
-    the holdout.
-
-    The check comes first: calibrated on the training rows and applied to the model fitted
-    on them, scored on the holdout. The deployed half-widths then come from all rows, as
-    finalize_model refits on all rows: the final model has seen ~40% more people than the
-    training rows' fold models, and half-widths from those overshot 80% (84% over 10
-    splits of the data, against 80% from all rows).
-    """
-    from sklearn.model_selection import cross_val_predict
-
-    folds = pc.get_config("fold_generator")
-    X_train, y_train = pc.get_config("X_train"), pc.get_config("y_train")
-    X_test, y_test = pc.get_config("X_test"), pc.get_config("y_test")
-    X, y = pc.get_config("X"), pc.get_config("y")
-    groups = _interval_groups(_categories(X)["smoker"], _categories(X_train)["smoker"])
-
-    def calibrated(X: pd.DataFrame, y: pd.Series) -> dict:
-        estimates = cross_val_predict(_full_pipeline(pc, model), X, y, cv=folds)
-        return _calibrate(groups, _categories(X), y.to_numpy(), estimates)
-
-    check = calibrated(X_train, y_train)
-    estimates = _full_pipeline(pc, model).fit(X_train, y_train).predict(X_test)
-    spec = calibrated(X, y)
-    spec["holdout"], by_group = _score(check, _categories(X_test), y_test.to_numpy(), estimates)
-    for group, checked, scored in zip(spec["groups"], check["groups"], by_group):
-        group["holdout"] = {"half_width": checked["half_width"], **scored}
-    return spec
-
-
-def _interval_groups(smoker: np.ndarray, calibrating: np.ndarray) -> list[dict]:
-    """One group per smoker value, unless the smaller calibration (the training rows) would
-    have fewer than MIN_GROUP people in one of them."""
-    values = sorted(set(smoker))
-    if min(int((calibrating == v).sum()) for v in values) < MIN_GROUP:
-        return [{"name": "everyone", "where": {}}]
-    return [{"name": GROUP_NAMES.get(v, f"smoker: {v}"), "where": {"smoker": [v]}}
-            for v in values]
-
-
-def _calibrate(groups: list[dict], columns: dict, bills: np.ndarray,
-               estimates: np.ndarray) -> dict:
-    """Split-conformal half-widths: the ceil((n+1)*COVERAGE)-th smallest |residual| among a
-    group's n people covers a new person of the group with probability >= COVERAGE."""
-    spec = {"method": METHOD, "coverage": COVERAGE, "groups": []}
-    residuals = np.abs(bills - estimates)
-    index = interval.group_of(columns, {"groups": groups})
-    for number, group in enumerate(groups):
-        mine = np.sort(residuals[index == number])
-        # (n+1)*0.8 is often a whole number that floating point lands just above.
-        k = math.ceil((len(mine) + 1) * COVERAGE - 1e-9)
-        spec["groups"].append({**group, "n": len(mine),
-                               "half_width": math.ceil(float(mine[k - 1]) * 100) / 100})
-    _, by_group = _score(spec, columns, bills, estimates)
-    for group, scored in zip(spec["groups"], by_group):
-        group["above"] = scored["above"]
-    return spec
-
-
-def _score(spec: dict, columns: dict, bills: np.ndarray, estimates: np.ndarray):
-    """Coverage, mean width and share of bills above the range: overall and per group."""
-    low, high = interval.ranges(columns, estimates, spec)
-    index = interval.group_of(columns, spec)
-
-    def figures(member: np.ndarray) -> dict:
-        if not member.any():
-            return {"n": 0, "coverage": None, "mean_width": None, "above": None}
-        return {"n": int(member.sum()),
-                "coverage": round(float(((bills >= low) & (bills <= high))[member].mean()), 4),
-                "mean_width": round(float((high - low)[member].mean()), 2),
-                "above": round(float((bills > high)[member].mean()), 4)}
-
-    return (figures(np.full(len(bills), True)),
-            [figures(index == number) for number in range(len(spec["groups"]))])
-
-
-def _full_pipeline(pc, model):
-    """PyCaret's preprocessing with the model as its last step, unfitted: what its CV fits."""
-    from sklearn.base import clone
-
-    pipeline = clone(pc.get_config("pipeline"))
-    pipeline.steps.append(("actual_estimator", clone(model)))
-    return pipeline
-
-
-def _categories(X: pd.DataFrame) -> dict:
-    """The categorical columns as the app holds them: object arrays of strings."""
-    return {name: X[name].to_numpy(dtype=object) for name in CATEGORICAL}
 
 
 def describe_inputs(data: pd.DataFrame) -> dict:
