@@ -1,7 +1,7 @@
-"""The bare-Flask bound: our form parsing, validation and page, but no model and no CSRF.
+"""The bare-Flask bound: our form parsing, validation and page, but no model.
 
-Whatever our app does per request beyond this (CSRF, security headers, the model and the
-result section) is what the app ÷ bare ratio prices. It renders the real
+Whatever our app does per request beyond this (request guards, security headers, the model
+and the result section) is what the app ÷ bare ratio prices. It renders the real
 templates/index.html with the submitted values echoed back, as after a validation error:
 the result section needs a prediction, and this server has no model to make one.
 """
@@ -25,8 +25,6 @@ app = Flask(__name__, root_path=str(ROOT))
 for name, function in vars(present).items():
     if callable(function) and getattr(function, "__module__", "") == present.__name__:
         app.add_template_filter(function, name)
-# The page calls csrf_token(); without Flask-WTF a fixed string keeps the markup the same size.
-app.jinja_env.globals["csrf_token"] = lambda: "x" * 91
 # The page links to the app's other views (model card, API, CSV upload), which this server
 # does not have; "#" keeps the page rendering as those views come and go.
 app.url_build_error_handlers.append(lambda error, endpoint, values: "#")

@@ -85,12 +85,10 @@ def boot_all(stack: ExitStack, results: report.Results) -> list[Server]:
 
 def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     spec = server.spec
-    form = probe.form_for(server.port, spec.csrf)
-    probe.check_post(server.port, form, spec.marker)
-    run_wrk(server.url, form, args.warmup, args.connections)  # first requests pay lazy imports
-    load = run_wrk(server.url, form, args.duration, args.connections)
-    one_ms, count = probe.sequential_ms(server.port, form, args.sequential,
-                                        SEQUENTIAL_BUDGET_S)
+    probe.check_post(server.port, spec.marker)
+    run_wrk(server.url, args.warmup, args.connections)  # first requests pay lazy imports
+    load = run_wrk(server.url, args.duration, args.connections)
+    one_ms, count = probe.sequential_ms(server.port, args.sequential, SEQUENTIAL_BUDGET_S)
     server_ms = probe.server_side_ms(server.log_path.read_text(errors="replace"), count)
     pss, processes = server.pss_mb()
     log(f"{spec.name}: {load.rps:,.1f} req/s, p50 {load.p50_ms:.2f} ms, "
@@ -170,14 +168,14 @@ def header(args: argparse.Namespace, command: str) -> list[str]:
     return [f"## Benchmark ({'quick' if args.quick else 'full'} run)", "",
             f"`{command}` — {when}, commit {commit} plus any uncommitted changes, "
             f"{os.cpu_count()} CPUs, Python {platform.python_version()}.", "",
-            "Each server: gunicorn with the Procfile's command and gunicorn.conf.py (2 sync "
-            "workers, preload) bound to 127.0.0.1, OMP_NUM_THREADS=1. Load: "
+            "Each server: gunicorn with the Procfile's command and gunicorn.conf.py (2 gevent "
+            "workers, no keep-alive, preload) bound to 127.0.0.1, OMP_NUM_THREADS=1. Load: "
             f"`wrk -t{min(2, args.connections)} -c{args.connections} -d{args.duration:g}s "
             f"--latency` of form POSTs to /predict after a {args.warmup:g} s warm-up, one server "
             "at a time. \"One POST alone\" is client wall time of single requests sent one "
-            "after another, each on a new connection (sync workers close every connection), "
+            "after another, each on a new connection (the servers close every connection), "
             "from connect to the last byte, nothing subtracted; \"in the worker\" is gunicorn's "
-            "own request time (access log `%(L)s`) for the same requests. Batch: in-process, best of "
+            "own request time (access log `duration`) for the same requests. Batch: in-process, best of "
             f"{args.repeats}, on valid random inputs."]
 
 

@@ -22,16 +22,15 @@ ARTIFACTS = ROOT / "artifacts"
 class Spec:
     name: str
     app: str | None          # gunicorn app spec; None means the Procfile's own
-    csrf: bool               # needs a token from GET / before it accepts a POST
     temp_cwd: bool = False   # PyCaret writes logs.log into the cwd: keep it out of the repo
     marker: str = 'id="prediction"'  # in every successful POST's page
 
 
 SPECS = [
-    Spec("app", None, csrf=True),
-    Spec("predict_model", "bench.baseline_app:app", csrf=False, temp_cwd=True),
+    Spec("app", None),
+    Spec("predict_model", "bench.baseline_app:app", temp_cwd=True),
     # Its page echoes the form back instead of showing a result: no model, so no result.
-    Spec("bare", "bench.bare_app:app", csrf=False, marker='value="27.9"'),
+    Spec("bare", "bench.bare_app:app", marker='value="27.9"'),
 ]
 
 
@@ -77,8 +76,7 @@ class Server:
         return [*argv, "--bind", f"127.0.0.1:{self.port}"]
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "PORT": str(self.port), "SECRET_KEY": "bench",
-                "WEB_CONCURRENCY": "2", "FLASK_SESSION_COOKIE_SECURE": "false",
+        return {**os.environ, "PORT": str(self.port), "WEB_CONCURRENCY": "2",
                 "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                 # the baselines import bench.* even when started from a temp directory
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
@@ -95,7 +93,11 @@ class Server:
         # Own session = own process group, so stop() reaches the workers too.
         self.proc = subprocess.Popen(self.argv(), cwd=cwd, env=self.env(), stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_for_200(started + timeout)
+        try:
+            self._wait_for_200(started + timeout)
+        except BaseException:
+            self.stop()  # one that did not come up must not outlive its caller
+            raise
         self.boot_s = time.monotonic() - started
         return self
 

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.probe import Form
+from bench.probe import FORM
 
 SCRIPT = Path(__file__).resolve().parent / "post.lua"
 INSTALL_HINT = ("wrk is not installed: `apt-get install wrk` (Debian/Ubuntu; "
@@ -33,11 +33,11 @@ def require_wrk() -> str:
     return path
 
 
-def run_wrk(url: str, form: Form, seconds: float, connections: int) -> WrkResult:
+def run_wrk(url: str, seconds: float, connections: int) -> WrkResult:
     threads = min(2, connections)  # wrk needs connections >= threads
     argv = [require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s",
             "--timeout", "10s", "--latency", "-s", str(SCRIPT), url + "/predict"]
-    env = {**os.environ, "BENCH_BODY": form.body, "BENCH_COOKIE": form.cookie}
+    env = {**os.environ, "BENCH_BODY": FORM}
     done = subprocess.run(argv, env=env, capture_output=True, text=True,
                           timeout=seconds + 30)
     if done.returncode != 0:

@@ -13,6 +13,7 @@ from tests import strategies
 
 HEADER = ",".join(FIELDS)
 
+
 def upload(client, content: bytes, name="people.csv"):
     return client.post("/batch", data={"file": (io.BytesIO(content), name)},
                        content_type="multipart/form-data")
