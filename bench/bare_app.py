@@ -1,49 +1,50 @@
-"""The bare-Flask bound: our form parsing, validation and page, but no model.
-
-Whatever our app does per request beyond this (request guards, security headers, the model
-and the result section) is what the app ÷ bare ratio prices. It renders the real
-templates/index.html with the submitted values echoed back, as after a validation error:
-the result section needs a prediction, and this server has no model to make one.
-"""
+"""The bare-Flask bound: the app's form parsing, validation and page, with no model (so no
+result: the page echoes the values back, as after a validation error). What the app does
+beyond this per request is what the app ÷ bare ratio prices."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Blueprint, Flask, render_template, request
 
+from bench.servers import ROOT
 from charges import batch, present
 from charges.schema import Schema
 
-ROOT = Path(__file__).resolve().parent.parent
 CARD = json.loads((ROOT / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)
-
-app = Flask(__name__, root_path=str(ROOT))
-# The app's template filters are the functions of charges.present; an unknown filter would
-# stop the page from compiling, so take them all.
-for name, function in vars(present).items():
-    if callable(function) and getattr(function, "__module__", "") == present.__name__:
-        app.add_template_filter(function, name)
-# The page links to the app's other views (model card, API, CSV upload), which this server
-# does not have; "#" keeps the page rendering as those views come and go.
-app.url_build_error_handlers.append(lambda error, endpoint, values: "#")
+# The app's blueprint name, so that url_for builds the page's links as the app does.
+pages = Blueprint("pages", __name__)
+for name, function in vars(present).items():  # the page's filters (all of charges.present)
+    if callable(function) and getattr(function, "__module__", None) == present.__name__:
+        pages.add_app_template_filter(function, name)
 
 
-@app.context_processor
-def model_facts():
-    # What app.py's context processor gives every page.
-    return {"card": CARD, "limits": batch.limits()}
+@pages.app_context_processor
+def model_facts() -> dict:
+    return {"card": CARD, "limits": batch.limits()}  # what the app gives every page
 
 
-@app.get("/")
+@pages.get("/")
 def index():
     return render_template("index.html", schema=SCHEMA, values={}, errors={})
 
 
-@app.post("/predict")
+@pages.post("/predict")
 def predict_form():
     values = {name: request.form.get(name, "") for name in SCHEMA.fields}
-    record, errors = SCHEMA.validate(values)
+    _, errors = SCHEMA.validate(values)
     return render_template("index.html", schema=SCHEMA, values=values, errors=errors), \
         400 if errors else 200
+
+
+def elsewhere(error, endpoint: str, values: dict) -> str:
+    """Links to the views this server lacks (upload, model card, API) go to "#"."""
+    if endpoint in app.view_functions:
+        raise error
+    return "#"
+
+
+app = Flask(__name__, root_path=str(ROOT))
+app.register_blueprint(pages)
+app.url_build_error_handlers.append(elsewhere)

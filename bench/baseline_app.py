@@ -1,11 +1,5 @@
-"""The tutorial way to serve a PyCaret model, as a baseline: `predict_model` on every POST.
-
-Deliberately written the way PyCaret's deployment tutorials do it (module-level app and
-model, a one-row DataFrame from the form, `predict_model(model, data=...)`), not tuned.
-run.py starts it in a temporary directory because PyCaret writes logs.log into the cwd.
-"""
-from __future__ import annotations
-
+"""The baseline: a PyCaret model served the way its deployment tutorials do it (module-level
+app and model, a one-row DataFrame from the form, `predict_model` on every POST), not tuned."""
 from pathlib import Path
 
 import pandas as pd

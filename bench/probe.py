@@ -1,36 +1,39 @@
-"""Single requests: the form a program would send, a correctness check, sequential timing."""
+"""What the bench and the tests send: the example person, single requests, wrk's load of form
+POSTs and slow clients."""
 from __future__ import annotations
 
 import http.client
-import re
-import statistics
-import time
+import json
+import os
+import socket
+import subprocess
+import threading
 import urllib.parse
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
 
-# The first row of the data set, as the form sends it (tests/conftest.py uses the same one).
+# The data set's first row, as the form sends it.
 VALID = {"age": "19", "sex": "female", "bmi": "27.9", "children": "0", "smoker": "yes",
          "region": "southwest"}
-# A plain POST, as wrk and curl send it: no cookie, no browser headers.
-FORM = urllib.parse.urlencode(VALID)
-FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+FORM = urllib.parse.urlencode(VALID)  # a plain POST, as wrk and curl send it: no cookie
 
 
 def request(port: int, method: str, path: str, body: str | bytes | None = None,
-            headers: dict | None = None,
-            timeout: float = 30) -> tuple[int, http.client.HTTPMessage, str]:
+            headers: dict | None = None, timeout: float = 30) -> tuple[int, str]:
     # A fresh connection each time: the servers close every connection anyway.
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
-        return response.status, response.msg, response.read().decode()
+        return response.status, response.read().decode()
     finally:
         conn.close()
 
 
 def post_form(port: int, timeout: float = 30) -> tuple[int, str]:
-    status, _, page = request(port, "POST", "/predict", FORM, FORM_HEADERS, timeout)
-    return status, page
+    return request(port, "POST", "/predict", FORM,
+                   {"Content-Type": "application/x-www-form-urlencoded"}, timeout)
 
 
 def healthy(port: int, timeout: float = 5) -> bool:
@@ -40,36 +43,52 @@ def healthy(port: int, timeout: float = 5) -> bool:
         return False
 
 
-def check_post(port: int, marker: str) -> None:
-    """Fail early and loudly if the form POST is not a successful prediction: a benchmark of
-    400 pages would look wonderful."""
-    status, page = post_form(port)
-    if status != 200 or marker not in page:
-        raise RuntimeError(f"POST /predict gave {status}, page without {marker!r}: "
-                           f"{page[:300]!r}")
+def wrk(url: str, seconds: float, connections: int) -> dict:
+    """Form POSTs to /predict over `connections` for `seconds`, as post.lua sums them up."""
+    done = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}",
+                           f"-d{seconds:g}s", "--timeout", "10s", "-s",
+                           str(Path(__file__).with_name("post.lua")), url + "/predict"],
+                          env={**os.environ, "BENCH_BODY": FORM}, capture_output=True,
+                          text=True, timeout=seconds + 30)
+    if done.returncode:
+        raise RuntimeError(f"wrk exited with {done.returncode}: {done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
 
 
-def sequential_ms(port: int, count: int, budget_s: float) -> tuple[float, int]:
-    """Median wall time of one form POST, sent one at a time so nothing queues: from connect
-    to the last byte of the page, on loopback, nothing subtracted. Stops after `count`
-    requests or `budget_s` seconds, whichever comes first."""
-    times = []
-    deadline = time.monotonic() + budget_s
-    while len(times) < count and time.monotonic() < deadline:
-        started = time.perf_counter()
-        status, _ = post_form(port)
-        times.append((time.perf_counter() - started) * 1000)
-        if status != 200:
-            raise RuntimeError(f"sequential POST /predict gave {status}")
-    return statistics.median(times), len(times)
+# Requests that then come a byte a second: headers that never end, a form body never complete.
+STARTS = {"headers": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ",
+          "bodies": b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n\r\nage="}
 
 
-# gunicorn.conf.py's access log line; duration is the time in the worker.
-_ACCESS = re.compile(r'method=POST path="/predict" status=200 bytes=\d+ duration=(\d+\.\d+)s')
+@contextmanager
+def slow_clients(port: int, count: int, kind: str):
+    """`count` connections sending `kind` a byte a second each until the block ends (a minute
+    at most): `.sockets` are those still open, `.dropped` counts those the server closed."""
+    clients = SimpleNamespace(dropped=0, sockets=[
+        socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)])
+    stop = threading.Event()
 
+    def dribble() -> None:
+        for _ in range(60):
+            if stop.wait(1):
+                return
+            for conn in list(clients.sockets):
+                try:
+                    conn.send(b"a")
+                except OSError:
+                    clients.sockets.remove(conn)
+                    conn.close()
+                    clients.dropped += 1
 
-def server_side_ms(log_text: str, count: int) -> float | None:
-    """Median time the worker spent on the last `count` successful form POSTs, from the
-    access log's duration: the server's share, without connect and loopback time."""
-    times = [float(t) * 1000 for t in _ACCESS.findall(log_text)[-count:]]
-    return statistics.median(times) if times else None
+    for conn in clients.sockets:
+        conn.sendall(STARTS[kind])
+    thread = threading.Thread(target=dribble, daemon=True)
+    thread.start()
+    try:
+        yield clients
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in clients.sockets:
+            conn.close()

@@ -1,215 +1,154 @@
-"""`make bench`: our app against the PyCaret-tutorial baseline and a bare-Flask bound.
-
-Starts three gunicorn servers on loopback, one after another so their boot times are not
-inflated by each other, leaves them running side by side, then loads one at a time with wrk
-while the others idle. Prints a markdown table and writes it to artifacts/bench.md.
-
-    .venv/bin/python -m bench.run [--duration 10] [--connections 4] [--quick]
-"""
+"""`make bench`: the app, the PyCaret tutorial's predict_model and a bare-Flask bound, side by
+side (README, "Speed and memory"); writes artifacts/bench.md."""
 from __future__ import annotations
 
-import argparse
 import os
 import platform
-import shlex
+import re
 import signal
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from contextlib import ExitStack, chdir
+import timeit
+from contextlib import ExitStack
 from datetime import datetime, timezone
+from functools import partial
 
-# Before numpy is imported by the batch measure: one thread, as the servers run.
+# One thread, as the servers run: set before numpy is imported.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from bench import batch, probe, report  # noqa: E402
-from bench.servers import ARTIFACTS, ROOT, SPECS, Server  # noqa: E402
-from bench.wrk import require_wrk, run_wrk  # noqa: E402
+import numpy as np  # noqa: E402
 
-BOOT_TIMEOUT_S = 60
-SEQUENTIAL_BUDGET_S = 10  # the predict_model baseline takes ~0.2 s a request
+from bench import probe  # noqa: E402
+from bench.servers import ARTIFACTS, ROOT, SPECS, Server, bound_run  # noqa: E402
+from charges import model as model_loader  # noqa: E402
+from charges.fastpath import domain_sample  # noqa: E402
 
-
-class OutOfTime(BaseException):
-    """The whole run's time budget ran out (a BaseException so per-server handlers let it by)."""
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, help="seconds of load per server (10)")
-    parser.add_argument("--connections", type=int, default=4, help="wrk connections (4)")
-    parser.add_argument("--rows", type=int, help="rows in the batch frame (100000)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 2 s of load, short warm-up, smaller batch")
-    args = parser.parse_args(argv)
-    args.duration = args.duration or (2 if args.quick else 10)
-    args.rows = args.rows or (20_000 if args.quick else 100_000)
-    args.warmup = 1 if args.quick else 3
-    args.sequential = 50 if args.quick else 200
-    args.repeats = 1 if args.quick else 3
-    return args
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
+CONNECTIONS, WARMUP_S, LOAD_S = 4, 3, 10
+SEQUENTIAL, SEQUENTIAL_S = 200, 10  # at most; predict_model takes ~60 ms a POST
+BATCH_ROWS, REPEATS = 100_000, 3
+# One row per measure (label, format), one column per server.
+ROWS = {
+    "rps": (f"POST /predict req/s (wrk -c{CONNECTIONS}, {LOAD_S} s)", "{:,.1f}"),
+    "p50_ms": ("p50 latency under load (ms)", "{:,.2f}"),
+    "p99_ms": ("p99 latency under load (ms)", "{:,.2f}"),
+    "requests": ("requests under load", "{:,}"),
+    "errors": ("errors under load (non-2xx + socket)", "{:,}"),
+    "app_ratio": ("app req/s ÷ this server's", "{:,.2f}×"),
+    "one_post_ms": (f"one POST alone, median of ≤{SEQUENTIAL} sequential (ms)", "{:,.2f}"),
+    "server_ms": ("same POSTs, median time in the worker (ms, access log)", "{:,.2f}"),
+    "pss_mb": ("memory: PSS master + workers after load (MB)", "{:,.1f}"),
+    "boot_s": ("boot: start to first 200 on GET / (s)", "{:,.2f}"),
+    "frame": (f"batch rows/s, `model.predict_frame` ({BATCH_ROWS:,} rows)", "{:,.0f}"),
+    "pipeline": (f"batch rows/s, `model.pipeline.predict` ({BATCH_ROWS:,} rows)", "{:,.0f}"),
+}
+# gunicorn.conf.py's access log line; duration is the time in the worker.
+ACCESS = re.compile(r'method=POST path="/predict" status=200 bytes=\d+ duration=(\d+\.\d+)s')
 
 
-def budget_s(args: argparse.Namespace) -> int:
-    """An upper bound on a healthy run; past it something hangs, so stop and clean up."""
-    per_server = BOOT_TIMEOUT_S + args.warmup + args.duration + 2 * 30 + SEQUENTIAL_BUDGET_S
-    return int(len(SPECS) * per_server + 300)
-
-
-def on_signal(signum, frame):
-    raise OutOfTime() if signum == signal.SIGALRM else SystemExit(128 + signum)
-
-
-def boot_all(stack: ExitStack, results: report.Results) -> list[Server]:
-    running = []
-    for spec in SPECS:
-        server = Server(spec)
-        stack.callback(server.stop)  # registered before start: a half-started one is stopped too
-        log(f"starting {spec.name} on 127.0.0.1:{server.port}")
-        try:
-            server.start(BOOT_TIMEOUT_S)
-        except Exception as exc:
-            results.errors[spec.name] = str(exc)
-            log(f"{spec.name} did not start: {exc}")
-            continue
-        results.values[spec.name]["boot_s"] = server.boot_s
-        running.append(server)
-    return running
-
-
-def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
-    spec = server.spec
-    probe.check_post(server.port, spec.marker)
-    run_wrk(server.url, args.warmup, args.connections)  # first requests pay lazy imports
-    load = run_wrk(server.url, args.duration, args.connections)
-    one_ms, count = probe.sequential_ms(server.port, args.sequential, SEQUENTIAL_BUDGET_S)
-    server_ms = probe.server_side_ms(server.log_path.read_text(errors="replace"), count)
-    pss, processes = server.pss_mb()
-    log(f"{spec.name}: {load.rps:,.1f} req/s, p50 {load.p50_ms:.2f} ms, "
-        f"one POST {one_ms:.2f} ms (n={count}, {server_ms or 0:.2f} ms in the worker), PSS {pss:.1f} MB over {processes} processes")
-    return {"rps": load.rps, "p50_ms": load.p50_ms, "p99_ms": load.p99_ms,
-            "requests": load.requests, "errors": load.errors, "one_post_ms": one_ms,
-            "server_ms": server_ms,
-            "pss_mb": pss, "processes": processes, "sequential_n": count}
-
-
-def measure_servers(args: argparse.Namespace, results: report.Results) -> None:
+def measure_servers(values: dict, errors: dict) -> None:
+    # Booted one after another, so that no boot is slowed by another; then loaded one at a
+    # time while the others idle.
     with ExitStack() as stack:
-        for server in boot_all(stack, results):
-            log(f"loading {server.spec.name}")
+        servers = [Server(spec) for spec in SPECS]
+        for server in servers:
+            stack.callback(server.stop)
             try:
-                results.values[server.spec.name].update(measure(server, args))
+                values[server.spec.name]["boot_s"] = server.start().boot_s
             except Exception as exc:
-                results.errors[server.spec.name] = f"{exc} (log: {server.log_path})"
-                log(f"{server.spec.name} failed: {exc}\n{server.log_tail()}")
-        log("stopping servers")
+                errors[server.spec.name] = str(exc)
+        for server in (s for s in servers if s.spec.name not in errors):
+            print(f"[bench] loading {server.spec.name}", file=sys.stderr, flush=True)
+            try:
+                values[server.spec.name].update(measure(server))
+            except Exception as exc:
+                errors[server.spec.name] = f"{exc} (log: {server.log_path})"
 
 
-def measure_batch(args: argparse.Namespace, results: report.Results) -> None:
-    log(f"batch: {args.rows:,} rows in-process")
-    try:
-        # Unpickling the pipeline makes PyCaret append to logs.log in the cwd: not the repo.
-        with tempfile.TemporaryDirectory(prefix="bench-") as scratch, chdir(scratch):
-            result = batch.measure(args.rows, args.repeats)
-    except Exception as exc:
-        results.errors["batch"] = repr(exc)
-        return
-    results.values["app"].update(batch_frame=result.frame_rows_s,
-                                 batch_pipeline=result.pipeline_rows_s)
-    results.notes.append(
-        "batch: " + ("fast path active (`predict_frame` does not run `pipeline.predict`)"
-                     if result.fast_path else
-                     "no fast path: `predict_frame` runs `pipeline.predict`")
-        + f"; max |difference| between the two: ${result.max_abs_diff:.6f}")
+def measure(server: Server) -> dict[str, float]:
+    probe.wrk(server.url, WARMUP_S, CONNECTIONS)  # the first requests pay lazy imports
+    # One at a time, so that nothing queues: client time from connect to the last byte. They
+    # also stop the run unless the form POST succeeds: 400 pages would look wonderful.
+    times, deadline = [], time.monotonic() + SEQUENTIAL_S
+    while len(times) < SEQUENTIAL and time.monotonic() < deadline:
+        started = time.perf_counter()
+        if (status := probe.post_form(server.port)[0]) != 200:
+            raise RuntimeError(f"POST /predict gave {status}")
+        times.append((time.perf_counter() - started) * 1000)
+    in_worker = [float(s) * 1000 for s in ACCESS.findall(server.output())[-len(times):]]
+    return {"one_post_ms": statistics.median(times),
+            "server_ms": statistics.median(in_worker) if in_worker else None,
+            **probe.wrk(server.url, LOAD_S, CONNECTIONS), "pss_mb": server.pss_mb()}
 
 
-def add_ratios(results: report.Results) -> None:
-    for other in ("predict_model", "bare"):
-        ratio = results.ratio("rps", other)
-        if ratio is not None:
-            results.values[other]["app_ratio"] = ratio
-
-
-def busy_note(results: report.Results, before: float, after: float) -> None:
-    """Other work on the machine steals CPU from servers and wrk alike: say when it did."""
-    cpus = os.cpu_count() or 1
-    # the run itself adds up to about one CPU-worth of load before and after its servers
-    if max(before, after) > 0.5 * cpus + 1:
-        results.notes.append(f"the machine was busy (1-min load average {before:.1f} before, "
-                             f"{after:.1f} after, on {cpus} CPUs): throughput numbers are noisy")
+def measure_batch(values: dict, notes: list) -> None:
+    model = model_loader.load(ROOT / "deployment.pkl")
+    frame = domain_sample(model.schema, BATCH_ROWS)
+    for key, predict in (("frame", model.predict_frame), ("pipeline", model.pipeline.predict)):
+        predict(frame.head(1000))  # first-call costs (lazy imports, caches) are not speed
+        # The best run, the least disturbed, is the closest to what the code costs.
+        values["app"][key] = BATCH_ROWS / min(timeit.repeat(
+            partial(predict, frame), "gc.enable()", number=1, repeat=REPEATS))
+    gap = np.max(np.abs(model.predict_frame(frame) - model.pipeline.predict(frame)))
+    notes.append(f"batch: {'fast path' if model.fast_path else 'no fast path'}; `predict_frame`"
+                 f" differs from `pipeline.predict` by ${gap:.6f} at most")
 
 
 def cpu_probe_ms() -> float:
-    """A fixed piece of pure-Python work, best of three: on a shared VM the CPU's speed
-    changes from hour to hour, and the absolute measures (ms, rows/s, boot) move with it,
-    while the side-by-side ratios move much less. The note lets two tables be compared."""
-    best = float("inf")
-    for _ in range(3):
-        started, total = time.perf_counter(), 0
-        for i in range(1_000_000):
-            total += i
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
+    # The VM's speed changes by the hour, and every absolute number with it: this fixed
+    # pure-Python work lets two tables be compared.
+    return 1000 * min(timeit.repeat("for i in range(1_000_000): total += i",
+                                    "total = 0; gc.enable()", number=1, repeat=3))
 
 
-def header(args: argparse.Namespace, command: str) -> list[str]:
+def markdown(values: dict, errors: dict, notes: list) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                            capture_output=True).stdout.strip() or "?"
+    names = [spec.name for spec in SPECS]
+
+    def cell(name: str, key: str) -> str:
+        value = values[name].get(key)
+        return "—" if value is None else ROWS[key][1].format(value)
+
+    lines = [f"## Benchmark\n\n{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, commit {commit}"
+             f" and any uncommitted changes, {os.cpu_count()} CPUs, Python "
+             f"{platform.python_version()}; `wrk -t2 -c{CONNECTIONS}` after {WARMUP_S} s of "
+             f"warm-up, one server at a time; batch: best of {REPEATS}.", "",
+             "| measure | " + " | ".join(f"`{n}`" for n in names) + " |",
+             "|---|" + "---:|" * len(names)]
+    lines += [f"| {label} | " + " | ".join(cell(n, key) for n in names) + " |"
+              for key, (label, _) in ROWS.items()]
+    for title, items in (("Notes", notes), ("Errors", [f"`{k}`: {v}" for k, v in errors.items()])):
+        if items:
+            lines += ["", f"{title}:", "", *(f"- {item}" for item in items)]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    # Past this a healthy run would have ended: per server its boot, two wrk runs with their
+    # slack and the sequential POSTs, then the batch.
+    bound_run(len(SPECS) * (60 + WARMUP_S + LOAD_S + 60 + SEQUENTIAL_S) + 300)
+    values, errors, notes = {spec.name: {} for spec in SPECS}, {}, []
+    probe_before = cpu_probe_ms()
+    measure_servers(values, errors)
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                                capture_output=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        commit = "?"
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return [f"## Benchmark ({'quick' if args.quick else 'full'} run)", "",
-            f"`{command}` — {when}, commit {commit} plus any uncommitted changes, "
-            f"{os.cpu_count()} CPUs, Python {platform.python_version()}.", "",
-            "Each server: gunicorn with the Procfile's command and gunicorn.conf.py (2 gevent "
-            "workers, no keep-alive, preload) bound to 127.0.0.1, OMP_NUM_THREADS=1. Load: "
-            f"`wrk -t{min(2, args.connections)} -c{args.connections} -d{args.duration:g}s "
-            f"--latency` of form POSTs to /predict after a {args.warmup:g} s warm-up, one server "
-            "at a time. \"One POST alone\" is client wall time of single requests sent one "
-            "after another, each on a new connection (the servers close every connection), "
-            "from connect to the last byte, nothing subtracted; \"in the worker\" is gunicorn's "
-            "own request time (access log `duration`) for the same requests. Batch: in-process, best of "
-            f"{args.repeats}, on valid random inputs."]
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    require_wrk()
-    command = shlex.join([os.path.relpath(sys.executable, ROOT), "-m", "bench.run",
-                          *(sys.argv[1:] if argv is None else argv)])
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
-        signal.signal(signum, on_signal)
-    signal.alarm(budget_s(args))
-    started = time.monotonic()
-    results = report.Results()
-    load_before, probe_before = os.getloadavg()[0], cpu_probe_ms()
-    try:
-        measure_servers(args, results)
-        measure_batch(args, results)
-    except OutOfTime:
-        results.errors["run"] = f"stopped: the run exceeded its {budget_s(args)} s budget"
-    finally:
-        signal.alarm(0)
-    add_ratios(results)
-    busy_note(results, load_before, os.getloadavg()[0])
-    results.notes.append(f"CPU probe (1,000,000 Python additions, best of 3): {probe_before:.0f} ms "
-                         f"before the run, {cpu_probe_ms():.0f} ms after")
-    results.notes.append(f"total run time {time.monotonic() - started:.0f} s")
-    table_rows = report.rows(args.duration, args.connections, args.sequential, args.rows)
-    text = report.markdown(header(args, command), results, table_rows)
+        measure_batch(values, notes)
+    except Exception as exc:
+        errors["batch"] = repr(exc)
+    signal.alarm(0)
+    for other in ("predict_model", "bare"):
+        if values["app"].get("rps") and values[other].get("rps"):
+            values[other]["app_ratio"] = values["app"]["rps"] / values[other]["rps"]
+    notes.append(f"CPU probe (1,000,000 Python additions, best of 3): {probe_before:.0f} ms "
+                 f"before the run, {cpu_probe_ms():.0f} ms after")
+    text = markdown(values, errors, notes)
     print(text)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "bench.md").write_text(text)
-    log(f"written to {ARTIFACTS / 'bench.md'}")
-    # Missed targets are the table's news, not a failure; a measure that could not run is.
-    return 1 if results.errors else 0
+    # Missed targets (README) are the table's news, not a failure; a measure that failed is.
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

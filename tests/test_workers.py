@@ -12,7 +12,6 @@ import psutil
 import pytest
 
 from bench import probe
-from bench.attack import SlowClients
 
 SLOW = 80
 # Answered at all while they send: held up behind them would mean until they leave, or
@@ -45,13 +44,13 @@ def connections(process: psutil.Process) -> int:
 @pytest.mark.parametrize("kind", ["headers", "bodies"])
 def test_slow_clients_hold_up_no_one_and_leave_nothing_behind(server, person, kind):
     port = server.port
-    with SlowClients(port, SLOW, kind) as slow:
+    with probe.slow_clients(port, SLOW, kind) as slow:
         time.sleep(1)  # the workers have taken them in before anyone else asks
         assert probe.healthy(port, timeout=PROMPT_S)
         status, page = probe.post_form(port, timeout=PROMPT_S)
         assert status == 200 and 'id="prediction"' in page
-        status, _, _ = probe.request(port, "POST", "/api/predict", json.dumps(person),
-                                     {"Content-Type": "application/json"}, timeout=PROMPT_S)
+        status, _ = probe.request(port, "POST", "/api/predict", json.dumps(person),
+                                  {"Content-Type": "application/json"}, timeout=PROMPT_S)
         assert status == 200
         assert len(slow.sockets) == SLOW  # they were still being served, slowly
     # Once they leave, the workers let go of their connections and serve as before.
@@ -90,11 +89,11 @@ def test_a_killed_worker_costs_only_its_connections_and_the_other_keeps_serving(
     # Ten slow clients on each worker: a stopped worker takes no new connections, so each
     # batch goes to the one left running.
     os.kill(other.pid, signal.SIGSTOP)
-    with SlowClients(server.port, 10, "bodies") as its_clients:
+    with probe.slow_clients(server.port, 10, "bodies") as its_clients:
         assert wait_for(lambda: connections(victim) == 10, 10)
         os.kill(victim.pid, signal.SIGSTOP)
         os.kill(other.pid, signal.SIGCONT)
-        with SlowClients(server.port, 10, "bodies") as others_clients:
+        with probe.slow_clients(server.port, 10, "bodies") as others_clients:
             assert wait_for(lambda: connections(other) == 10, 10)
             os.kill(victim.pid, signal.SIGKILL)
             assert all(probe.healthy(server.port) for _ in range(10))  # the survivor answers
