@@ -19,7 +19,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # as fast as on a sync worker. Threads would not do: each slow body holds a thread.
 worker_class = "gevent"
 # No keep-alive: a gevent worker reads a connection's next request as soon as it has
-# answered the last, so busy connections went ahead of new ones (p99 ~700 ms and timeouts
+# answered the last, so busy connections went ahead of new ones (a long p99 and timeouts
 # under load). Closing after each answer sends every request back through accept(), shared
 # fairly by the workers. The router keeps the browser's own connection open either way.
 keepalive = 0
@@ -43,7 +43,7 @@ graceful_timeout = 20
 # to chase): after 50,000 to 100,000 requests, a random count per worker. The spread is as
 # wide as the base so the workers rarely go together: a recycle costs a fork and a cold
 # first request, and with a narrow jitter the load test caught both recycling in the same
-# second (p99 361 ms).
+# second, its p99 jumping with them.
 max_requests = 50_000
 max_requests_jitter = 50_000
 worker_tmp_dir = "/dev/shm"
@@ -81,11 +81,11 @@ def post_worker_init(worker):
 
 
 # One large request at a time per worker, from reading its body to sending the answer, as
-# a sync worker took them: scoring a 1,000,000-cell upload takes ~150 MB, and a gevent
-# worker would otherwise take on every upload that arrives, their bodies and answers
-# piling up around the one being scored (16 at once peaked 50-100 MB above sync; make
-# loadtest measures it). Forms and small API calls never wait for this; a slow upload
-# delays only the large requests behind it on its worker.
+# a sync worker took them: scoring the largest upload takes far more memory than anything
+# else, and a gevent worker would otherwise take on every upload that arrives, their bodies
+# and answers piling up around the one being scored (`make loadtest` sends 16 at once and
+# measures the peak). Forms and small API calls never wait for this; a slow upload delays
+# only the large requests behind it on its worker.
 def pre_request(worker, req):
     if any(name == "TRANSFER-ENCODING" or (name == "CONTENT-LENGTH" and int(value) > LARGE_BODY)
            for name, value in req.headers):
