@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class Answer:
     what_if: list[WhatIf]
 
 
-def percentile(value: float, quantiles: list[float]) -> int:
+def percentile(value: float, quantiles: Sequence[float] | np.ndarray) -> int:
     """The share of people in the data whose charges were lower, in whole percent."""
     return int(round(float(np.interp(value, quantiles, _levels(len(quantiles))))))
 
@@ -56,7 +57,7 @@ class Histogram:
     axis: int = CHART_HEIGHT - 20
 
     @classmethod
-    def of(cls, quantiles: list[float]) -> "Histogram":
+    def of(cls, quantiles: Sequence[float] | np.ndarray) -> "Histogram":
         q = np.asarray(quantiles)
         low, high = float(q[0]), float(q[-1])
         edges = np.linspace(low, high, CHART_BINS + 1)

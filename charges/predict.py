@@ -49,9 +49,9 @@ def estimate(records: Iterable[Record], model: Model) -> Estimates:
         return Estimates([], [], [], [])
     values = _values(columns, model)
     spec = model.card["interval"]
-    low, high = interval.ranges(columns, values, spec)
-    return Estimates(values.tolist(), low.tolist(), high.tolist(),
-                     interval.group_of(columns, spec).tolist())
+    groups = interval.group_of(columns, spec)
+    low, high = interval.around(values, groups, spec)
+    return Estimates(values.tolist(), low.tolist(), high.tolist(), groups.tolist())
 
 
 def _values(columns: dict[str, np.ndarray], model: Model) -> np.ndarray:

@@ -1,6 +1,7 @@
 """How numbers are shown to a person."""
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 
@@ -16,6 +17,9 @@ def whole_dollars(value: float) -> str:
     return f"{sign}${abs(value):,.0f}"
 
 
+# Every result page asks for the same few shares (the model card's constants), and
+# Fraction's search is slow: each is worked out once.
+@functools.lru_cache(maxsize=128)
 def one_in(share: float) -> str:
     """0.8 -> "4 in 5", 0.09 -> "1 in 11": a share as people count it."""
     if share <= 0:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 
@@ -13,19 +14,17 @@ from charges.model import Model
 @dataclass(frozen=True)
 class Served:
     model: Model
+    quantiles: np.ndarray  # the card's charges percentiles, converted once, not per np.interp
     chart: insight.Histogram
     chart_bars: Markup  # the histogram's bars are the same for every answer: drawn once
 
-    @property
-    def quantiles(self) -> list[float]:
-        return self.model.card["charges"]["quantiles"]
-
 
 def init_app(app: Flask, model: Model) -> None:
-    chart = insight.Histogram.of(model.card["charges"]["quantiles"])
+    quantiles = np.asarray(model.card["charges"]["quantiles"], dtype=np.float64)
+    chart = insight.Histogram.of(quantiles)
     with app.app_context():
         bars = Markup(render_template("_bars.svg", chart=chart))
-    app.extensions["charges"] = Served(model, chart, bars)
+    app.extensions["charges"] = Served(model, quantiles, chart, bars)
 
 
 def served() -> Served:
