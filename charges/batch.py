@@ -97,13 +97,15 @@ def read_chunks(text: str, max_rows: int = MAX_ROWS) -> Iterator[pd.DataFrame]:
     text = text.removeprefix(BOM)
     header = read_header(text)
     limit = min(max_rows, MAX_CELLS // len(header))
+    # No nrows: it would count blank lines too, and cut a file short. Reading a chunk at a
+    # time bounds the memory, and the count of rows with a value stops an over-long file.
+    refuse_long_rows(text, len(header))
     rows = 0
     try:
         # pandas counts the index on across chunks, so row numbers stay the file's own.
         for chunk in pd.read_csv(io.StringIO(text), header=0, names=header, dtype=str,
                                  keep_default_na=False, index_col=False,
-                                 skip_blank_lines=False, nrows=limit + 1,
-                                 chunksize=CHUNK_ROWS):
+                                 skip_blank_lines=False, chunksize=CHUNK_ROWS):
             chunk.index += 2
             chunk = chunk[(chunk != "").any(axis=1)].copy()
             rows += len(chunk)
@@ -114,6 +116,19 @@ def read_chunks(text: str, max_rows: int = MAX_ROWS) -> Iterator[pd.DataFrame]:
             yield chunk
     except pd.errors.ParserError as exc:
         raise BatchError([_parser_message(str(exc))]) from None
+
+
+def refuse_long_rows(text: str, width: int) -> None:
+    """BatchError for the first row with more cells than the header. pandas refuses such a
+    row itself, except where it starts a chunk (or is the first row): with index_col=False
+    it then drops the extra cells with only a warning. One pass of the csv module over the
+    text finds them all, in a small part of what parsing costs."""
+    try:
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if len(row) > width:
+                raise BatchError([_too_many_cells(number)])
+    except csv.Error as exc:
+        raise BatchError([f"The file could not be read as CSV ({exc})."]) from None
 
 
 def read_header(text: str) -> list[str]:
@@ -148,10 +163,14 @@ def read_header(text: str) -> list[str]:
     return header
 
 
+def _too_many_cells(row: int) -> str:
+    return (f"Row {row} has more cells than the header. Every row needs one cell per column, "
+            "separated by commas.")
+
+
 def _parser_message(error: str) -> str:
     if match := _TOO_MANY.search(error):
-        return (f"Row {match.group(1)} has more cells than the header. Every row needs one "
-                "cell per column, separated by commas.")
+        return _too_many_cells(int(match.group(1)))
     if match := _OPEN_QUOTE.search(error):
         return f"A quoted cell opened in row {int(match.group(1)) + 1} is never closed."
     return f"The file could not be read as CSV ({error.split(': ')[-1]})."

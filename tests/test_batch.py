@@ -11,6 +11,7 @@ from charges.batch import BatchError
 from charges.schema import FIELDS
 
 HEADER = ",".join(FIELDS)
+VALID_ROW = "19,female,27.9,0,yes,southwest"
 
 
 def csv_bytes(rows: list[dict], columns=None) -> bytes:
@@ -196,3 +197,21 @@ def test_chunks_change_nothing_in_the_download_or_the_problems(model, data, monk
 ])
 def test_download_names_are_safe(sent, saved):
     assert batch.download_name(sent) == saved
+
+
+@pytest.mark.parametrize("at", [2, 4, batch.CHUNK_ROWS + 2, 2 * batch.CHUNK_ROWS + 1])
+def test_a_row_with_extra_cells_is_refused_wherever_it_falls(model, at):
+    # pandas drops the extra cells of a chunk's first row with only a warning.
+    rows = [VALID_ROW] * (at - 2) + [VALID_ROW + ",EXTRA,MORE", VALID_ROW]
+    content = (HEADER + "\n" + "\n".join(rows) + "\n").encode()
+    assert refusal(content, model) == [f"Row {at} has more cells than the header. Every row "
+                                       "needs one cell per column, separated by commas."]
+
+
+def test_blank_lines_neither_cut_a_file_short_nor_let_it_past_the_row_limit(model):
+    rows = [VALID_ROW] * 5 + ["", ",,,,,", VALID_ROW]
+    content = (HEADER + "\n" + "\n".join(rows) + "\n").encode()
+    out = pd.read_csv(io.BytesIO(batch.score_csv(content, model, max_rows=6)))
+    assert len(out) == 6  # every row with a value, though the file has 8 lines
+    spaced = (HEADER + "\n" + "\n\n".join([VALID_ROW] * 10) + "\n").encode()
+    assert refusal(spaced, model, max_rows=9)[0].startswith("The file has more than 9 rows")
