@@ -60,6 +60,7 @@ access_log_format = ('gunicorn method=%(m)s path="%(U)s" status=%(s)s bytes=%(B)
 
 # A form post is under a kilobyte; a body over this is an upload or a large API call.
 LARGE_BODY = 64 * 1024
+LARGE_WAIT = 10
 
 
 def pre_fork(server, worker):
@@ -84,13 +85,17 @@ def post_worker_init(worker):
 # a sync worker took them: scoring the largest upload takes far more memory than anything
 # else, and a gevent worker would otherwise take on every upload that arrives, their bodies
 # and answers piling up around the one being scored (`make loadtest` sends 16 at once and
-# measures the peak). Forms and small API calls never wait for this; a slow upload delays
-# only the large requests behind it on its worker.
+# measures the peak). Forms and small API calls never wait for this. A client that stalls
+# its body (or never reads the answer) would hold the slot as long as it likes, so a large
+# request waits for it at most LARGE_WAIT seconds and then goes ahead without it: a stalled
+# upload delays the others on its worker, but cannot stop them.
 def pre_request(worker, req):
     if any(name == "TRANSFER-ENCODING" or (name == "CONTENT-LENGTH" and int(value) > LARGE_BODY)
            for name, value in req.headers):
-        worker.large_requests.acquire()
-        req.holds_large_slot = True
+        req.holds_large_slot = worker.large_requests.acquire(timeout=LARGE_WAIT)
+        if not req.holds_large_slot:
+            worker.log.warning("a large request went ahead without waiting any longer for "
+                               "the one before it")
 
 
 def post_request(worker, req, environ, resp):

@@ -104,3 +104,23 @@ def test_a_killed_worker_costs_only_its_connections_and_the_other_keeps_serving(
             assert wait_for(lambda: its_clients.dropped == 10, 10)
             assert len(others_clients.sockets) == 10
     assert probe.healthy(server.port)
+
+
+def test_a_stalled_upload_delays_the_next_upload_on_its_worker_but_cannot_stop_it(
+        start_server, person):
+    # One worker: a body over 64 KB that never arrives holds its upload slot, and the next
+    # large request goes ahead once it has waited gunicorn.conf.py's LARGE_WAIT for it.
+    server = start_server({"WEB_CONCURRENCY": "1"})
+    body = json.dumps([person] * 1500).encode()  # a large API call, over 64 KB
+    assert len(body) > 64 * 1024
+    with socket.create_connection(("127.0.0.1", server.port)) as stalled:
+        stalled.sendall(b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                        b"application/json\r\nContent-Length: %d\r\n\r\n[" % len(body))
+        time.sleep(0.5)
+        started = time.monotonic()
+        status, answer = probe.request(server.port, "POST", "/api/predict", body,
+                                       {"Content-Type": "application/json"}, timeout=30)
+        waited = time.monotonic() - started
+    assert status == 200 and len(json.loads(answer)["predictions"]) == 1500
+    assert waited < 20, waited  # not until the stalled client gives up: it never did
+    assert "went ahead without waiting" in server.output()
