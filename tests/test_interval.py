@@ -114,7 +114,7 @@ def test_every_range_holds_zero_low_estimate_high(rows_and_estimates, partition)
     _, spec, _ = partition
     estimates = np.array(estimates, dtype=np.float64)
     low, high = interval.ranges(rows, estimates, spec)
-    shown = np.maximum(estimates, 0.0)  # a bill is never below $0, nor is what the page shows
+    shown = np.maximum(estimates, 0.0)  # a bill is never below $0, so neither is a range
     assert (0 <= low).all() and (low <= shown).all() and (shown <= high).all()
     positive = estimates >= 0
     assert (low[positive] <= estimates[positive]).all()

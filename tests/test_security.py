@@ -101,3 +101,13 @@ def test_plain_http_behind_herokus_router_is_sent_to_https(model):
     assert response.status_code == 301
     assert response.headers["Location"] == "https://localhost/model?x=1"
     assert client.get("/", headers={"X-Forwarded-Proto": "https"}).status_code == 200
+
+
+@pytest.mark.parametrize("trust_proxy", [False, True])
+@pytest.mark.parametrize("host", ["..", "a..b", ".a", "a" * 64 + ".example"])
+def test_a_host_header_that_is_no_host_name_is_a_400_not_a_500(model, trust_proxy, host):
+    client = create_app({"MODEL": model, "TRUST_PROXY": trust_proxy}).test_client()
+    for response in (client.get("/", headers={"Host": host}),
+                     client.post("/predict", data=VALID, headers={"Host": host})):
+        assert response.status_code == 400, (host, response.status_code)
+        assert "Bad Request" in response.get_data(as_text=True)

@@ -79,3 +79,12 @@ def test_any_csv_upload_is_a_download_or_a_400(client, model, pipeline_predict, 
             pipeline_predict(model, records), abs=0.005)
     else:
         assert 'id="batch-errors"' in response.get_data(as_text=True)
+
+
+def test_a_form_of_too_many_parts_is_413_saying_so_not_blaming_the_size(client):
+    fields = {f"f{i}": "x" for i in range(1_200)}  # werkzeug's max_form_parts is 1,000
+    response = client.post("/batch", data={**fields, "file": (io.BytesIO(b"a"), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "too many parts" in html and "larger than" not in html

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from web.served import upload_limits
@@ -19,14 +20,24 @@ def http_error(error: HTTPException):
     if request.path.startswith("/api/"):
         return jsonify(errors=[{"row": None, "field": None,
                                 "message": error.description}]), error.code, headers
+    if request_ctx.url_adapter is None:
+        # A Host header Flask could not route (`Host: ..`): the page's links cannot be
+        # built, so the answer is plain text rather than a crash while rendering it.
+        return (f"{error.code} {error.name}: {error.description}", error.code,
+                headers + [("Content-Type", "text/plain; charset=utf-8")])
     return render_template("error.html", code=error.code, title=error.name,
                            message=error.description), error.code, headers
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
 def too_large(error: RequestEntityTooLarge):
-    error.description = (f"The upload is larger than {upload_limits()['megabytes']} MB. "
-                         "Send a smaller file.")
+    # werkzeug also answers 413 for a form of more than max_form_parts parts, whatever its size.
+    size = request.content_length
+    if size is not None and size <= current_app.config["MAX_CONTENT_LENGTH"]:
+        error.description = "The form has too many parts. Send the file on its own."
+    else:
+        error.description = (f"The upload is larger than {upload_limits()['megabytes']} MB. "
+                             "Send a smaller file.")
     return http_error(error)
 
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.urls import iri_to_uri
 
 bp = Blueprint("security", __name__)
 
@@ -21,7 +22,11 @@ def https_only():
     # What people type here is about their health: behind Heroku's TLS proxy, never let it
     # cross the internet in clear text, even when they typed http:// themselves.
     if current_app.config["TRUST_PROXY"] and not request.is_secure:
-        return redirect(request.url.replace("http://", "https://", 1), code=301)
+        try:
+            url = iri_to_uri(request.url)
+        except UnicodeError:  # a Host that is no host name (`.a`): nowhere to send them
+            raise BadRequest("The Host header is not a valid host name.") from None
+        return redirect(url.replace("http://", "https://", 1), code=301)
     return None
 
 
