@@ -4,6 +4,7 @@ import logging
 import os
 
 from gevent.lock import BoundedSemaphore
+from gunicorn.glogging import Logger
 
 # One BLAS/OpenMP thread per worker: requests are single rows, the dyno has few cores, and
 # an OpenMP pool created in the master before fork can hang in the workers.
@@ -55,7 +56,22 @@ worker_tmp_dir = "/dev/shm"
 accesslog = "-"
 errorlog = "-"
 access_log_format = ('gunicorn method=%(m)s path="%(U)s" status=%(s)s bytes=%(B)s '
-                     'duration=%(L)ss request_id=%({x-request-id}i)s')
+                     'duration=%(L)ss request_id="%({x-request-id}i)s"')
+
+
+class AccessLog(Logger):
+    """gunicorn's logger, with the path and the request id escaped: the path is decoded
+    from the URL, so `%0A` in it would otherwise start a forged line of its own."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("U", "{x-request-id}i"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = atoms[key].encode("unicode_escape").decode("ascii")
+        return atoms
+
+
+logger_class = AccessLog
 
 
 # A form post is under a kilobyte; a body over this is an upload or a large API call.

@@ -49,9 +49,24 @@ def test_access_log_has_one_line_per_request_without_personal_values(server):
     log = server.output()
     # logfmt, as Heroku's getting-started app logs; the router's request id ties it to its line.
     assert re.search(r'method=POST path="/predict" status=200 bytes=\d+ duration=\d+\.\d{6}s '
-                     r'request_id=f00d-1$', log, re.M)
-    assert re.search(r'method=GET path="/model" status=200 .* request_id=-$', log, re.M)
+                     r'request_id="f00d-1"$', log, re.M)
+    assert re.search(r'method=GET path="/model" status=200 .* request_id="-"$', log, re.M)
     assert "31.337" not in log and "age=47" not in log
+
+
+def test_a_request_cannot_forge_a_line_of_the_access_log(server):
+    forged = "gunicorn method=POST path=/forged status=200"
+    for path in ("/x%0A" + forged.replace(" ", "%20"), "/x%0D%0A" + forged.replace(" ", "%20")):
+        try:
+            urllib.request.urlopen(server.url + path)
+        except urllib.error.HTTPError as error:
+            assert error.code == 404
+    request = urllib.request.Request(server.url + "/healthz",
+                                     headers={"X-Request-Id": 'a" status=500 x="'})
+    urllib.request.urlopen(request).read()
+    lines = server.output().splitlines()
+    assert not any(line.startswith(forged) for line in lines)
+    assert any('request_id="a\\" status=500 x=\\""' in line for line in lines)
 
 
 def test_security_headers_on_every_response(server):
