@@ -38,8 +38,7 @@ def to_frame(records: Iterable[Record]) -> pd.DataFrame:
 
 def predict(records: Iterable[Record], model: Model) -> list[float]:
     """Predicted yearly charges, one per record, in the records' order."""
-    columns = to_columns(records)
-    return _values(columns, model).tolist() if len(columns[FIELDS[0]]) else []
+    return estimate(records, model).values
 
 
 def estimate(records: Iterable[Record], model: Model) -> Estimates:
@@ -47,17 +46,12 @@ def estimate(records: Iterable[Record], model: Model) -> Estimates:
     columns = to_columns(records)
     if not len(columns[FIELDS[0]]):
         return Estimates([], [], [], [])
-    values = _values(columns, model)
-    spec = model.card["interval"]
-    groups = interval.group_of(columns, spec)
-    low, high = interval.around(values, groups, spec)
-    return Estimates(values.tolist(), low.tolist(), high.tolist(), groups.tolist())
-
-
-def _values(columns: dict[str, np.ndarray], model: Model) -> np.ndarray:
     values = np.asarray(model.predict_columns(columns), dtype=np.float64)
     if not np.isfinite(values).all():
         # Valid inputs never give this from a sound model; showing it (or emitting NaN in
         # JSON) would be worse than the 500 it becomes.
         raise ValueError("the model returned a non-finite prediction")
-    return values
+    spec = model.card["interval"]
+    groups = interval.group_of(columns, spec)
+    low, high = interval.around(values, groups, spec)
+    return Estimates(values.tolist(), low.tolist(), high.tolist(), groups.tolist())

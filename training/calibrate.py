@@ -62,7 +62,7 @@ def calibrate_interval(pc, model) -> dict:
     check = calibrated(X_train, y_train)
     estimates = _full_pipeline(pc, model).fit(X_train, y_train).predict(X_test)
     spec = calibrated(X, y)
-    spec["holdout"], by_group = _score(check, _categories(X_test), y_test.to_numpy(), estimates)
+    spec["holdout"], by_group = score(check, _categories(X_test), y_test.to_numpy(), estimates)
     for group, checked, scored in zip(spec["groups"], check["groups"], by_group):
         group["holdout"] = {"half_width": checked["half_width"], **scored}
     return spec
@@ -91,16 +91,16 @@ def _calibrate(groups: list[dict], columns: dict, bills: np.ndarray,
         k = math.ceil((len(mine) + 1) * COVERAGE - 1e-9)
         spec["groups"].append({**group, "n": len(mine),
                                "half_width": math.ceil(float(mine[k - 1]) * 100) / 100})
-    _, by_group = _score(spec, columns, bills, estimates)
+    _, by_group = score(spec, columns, bills, estimates)
     for group, scored in zip(spec["groups"], by_group):
         group["above"] = scored["above"]
     return spec
 
 
-def _score(spec: dict, columns: dict, bills: np.ndarray, estimates: np.ndarray):
+def score(spec: dict, columns: dict, bills: np.ndarray, estimates: np.ndarray):
     """Coverage, mean width and share of bills above the range: overall and per group."""
-    low, high = interval.ranges(columns, estimates, spec)
     index = interval.group_of(columns, spec)
+    low, high = interval.around(estimates, index, spec)
 
     def figures(member: np.ndarray) -> dict:
         if not member.any():

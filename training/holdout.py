@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from charges import interval
 from charges import model as model_loader
 from charges.schema import DTYPES, FIELDS, TARGET
-from training import train
+from training import calibrate, train
 
 
 def score(seed: int, data: pd.DataFrame, share: float = 0.8) -> dict:
@@ -30,13 +29,12 @@ def score(seed: int, data: pd.DataFrame, share: float = 0.8) -> dict:
     inputs = rest[list(FIELDS)].astype(DTYPES)
     estimates = fitted.pipeline.predict(inputs)
     columns = {name: inputs[name].to_numpy() for name in FIELDS}
-    low, high = interval.ranges(columns, estimates, fitted.card["interval"])
-    bills = rest[TARGET].to_numpy()
-    inside, smoker = (bills >= low) & (bills <= high), columns["smoker"] == "yes"
-    return {"seed": seed, "model": fitted.name, "scored": len(rest),
-            "coverage": inside.mean(), "smokers": inside[smoker].mean(),
-            "non_smokers": inside[~smoker].mean(), "mean_width": (high - low).mean(),
-            "above": (bills > high).mean()}
+    spec = fitted.card["interval"]
+    overall, by_group = calibrate.score(spec, columns, rest[TARGET].to_numpy(), estimates)
+    return {"seed": seed, "model": fitted.name, "scored": overall["n"],
+            "coverage": overall["coverage"],
+            **{group["name"]: found["coverage"] for group, found in zip(spec["groups"], by_group)},
+            "mean_width": overall["mean_width"], "above": overall["above"]}
 
 
 def main(argv: list[str]) -> int:
@@ -46,7 +44,7 @@ def main(argv: list[str]) -> int:
         rows.append(score(seed, data))
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
                           for k, v in rows[-1].items()}), flush=True)
-    figures = pd.DataFrame(rows)[["coverage", "smokers", "non_smokers", "mean_width", "above"]]
+    figures = pd.DataFrame(rows).drop(columns=["seed", "model", "scored"])
     print(figures.agg(["mean", "min", "max"]).round(3).to_string())
     return 0
 
