@@ -13,7 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from charges import batch
-from charges import model as model_loader
+from charges.model import load_model
 from web import api, errors, pages, security, served
 
 ROOT = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
-    model = app.config.get("MODEL") or model_loader.load(app.config["MODEL_PATH"])
+    model = app.config.get("MODEL") or load_model(app.config["MODEL_PATH"])
     served.init_app(app, model)
     for blueprint in (security.bp, pages.bp, api.bp, errors.bp):
         app.register_blueprint(blueprint)

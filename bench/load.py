@@ -15,7 +15,7 @@ from bench import probe
 from bench.bare_app import SCHEMA
 from bench.servers import ARTIFACTS, SPECS, Server, bound_run
 from charges.batch import MAX_CELLS, MAX_ROWS
-from charges.fastpath import domain_sample
+from charges.sample import domain_sample
 
 CONNECTIONS, LOAD_S, P99_MS = 32, 20, 100
 PSS_GROWTH_MB = 20  # "flat": what gc and allocator noise give over a run, well below a leak

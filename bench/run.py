@@ -23,8 +23,9 @@ import numpy as np  # noqa: E402
 
 from bench import probe  # noqa: E402
 from bench.servers import ARTIFACTS, ROOT, SPECS, Server, bound_run  # noqa: E402
-from charges import model as model_loader  # noqa: E402
-from charges.fastpath import domain_sample  # noqa: E402
+from charges.model import load_model  # noqa: E402
+from charges.sample import domain_sample  # noqa: E402
+from tests.support import predict_frame  # noqa: E402
 
 CONNECTIONS, WARMUP_S, LOAD_S = 4, 3, 10
 SEQUENTIAL, SEQUENTIAL_S = 200, 10  # at most; predict_model takes ~60 ms a POST
@@ -41,7 +42,7 @@ ROWS = {
     "server_ms": ("same POSTs, median time in the worker (ms, access log)", "{:,.2f}"),
     "pss_mb": ("memory: PSS master + workers after load (MB)", "{:,.1f}"),
     "boot_s": ("boot: start to first 200 on GET / (s)", "{:,.2f}"),
-    "frame": (f"batch rows/s, `model.predict_frame` ({BATCH_ROWS:,} rows)", "{:,.0f}"),
+    "frame": (f"batch rows/s, `model.predictor` ({BATCH_ROWS:,} rows)", "{:,.0f}"),
     "pipeline": (f"batch rows/s, `model.pipeline.predict` ({BATCH_ROWS:,} rows)", "{:,.0f}"),
 }
 # gunicorn.conf.py's access log line; duration is the time in the worker.
@@ -84,16 +85,17 @@ def measure(server: Server) -> dict[str, float]:
 
 
 def measure_batch(values: dict, notes: list) -> None:
-    model = model_loader.load(ROOT / "deployment.pkl")
+    model = load_model(ROOT / "deployment.pkl")
     frame = domain_sample(model.schema, BATCH_ROWS)
-    for key, predict in (("frame", model.predict_frame), ("pipeline", model.pipeline.predict)):
+    for key, predict in (("frame", partial(predict_frame, model)),
+                         ("pipeline", model.pipeline.predict)):
         predict(frame.head(1000))  # first-call costs (lazy imports, caches) are not speed
         # The best run, the least disturbed, is the closest to what the code costs.
         values["app"][key] = BATCH_ROWS / min(timeit.repeat(
             partial(predict, frame), "gc.enable()", number=1, repeat=REPEATS))
-    gap = np.max(np.abs(model.predict_frame(frame) - model.pipeline.predict(frame)))
-    notes.append(f"batch: {'fast path' if model.fast_path else 'no fast path'}; `predict_frame`"
-                 f" differs from `pipeline.predict` by ${gap:.6f} at most")
+    gap = np.max(np.abs(predict_frame(model, frame) - model.pipeline.predict(frame)))
+    notes.append(f"batch: {'compiled' if model.is_compiled else 'not compiled'}; "
+                 f"`model.predictor` differs from `pipeline.predict` by ${gap:.6f} at most")
 
 
 def cpu_probe_ms() -> float:

@@ -15,7 +15,7 @@ import numpy as np
 
 from charges.schema import CATEGORICAL
 
-Columns = Mapping[str, np.ndarray]
+Columns = Mapping[str, np.ndarray]  # the training columns by name, typed as in training
 
 
 def group_of(columns: Columns, spec: Mapping) -> np.ndarray:
@@ -34,7 +34,7 @@ def group_of(columns: Columns, spec: Mapping) -> np.ndarray:
     return index
 
 
-def ranges(columns: Columns, estimates: np.ndarray,
+def around(estimates: np.ndarray, groups: np.ndarray,
            spec: Mapping) -> tuple[np.ndarray, np.ndarray]:
     """(low, high) for each estimate: estimate ± its group's half-width, floored at $0.
 
@@ -42,12 +42,6 @@ def ranges(columns: Columns, estimates: np.ndarray,
     0 <= low <= max(estimate, 0) <= high; for an estimate of $0 or more that is
     low <= estimate <= high. Below zero the range is what is left of it above $0.
     """
-    return around(estimates, group_of(columns, spec), spec)
-
-
-def around(estimates: np.ndarray, groups: np.ndarray,
-           spec: Mapping) -> tuple[np.ndarray, np.ndarray]:
-    """ranges() for estimates whose groups (from group_of) the caller has already."""
     estimates = np.asarray(estimates, dtype=np.float64)
     half = np.array([g["half_width"] for g in spec["groups"]], dtype=np.float64)[groups]
     return np.maximum(estimates - half, 0.0), np.maximum(estimates + half, 0.0)

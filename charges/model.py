@@ -11,14 +11,16 @@ import io
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from charges import fastpath, interval
+from charges import compiled, interval
+from charges.interval import Columns
+from charges.sample import domain_sample
 from charges.schema import FIELDS, TARGET, Schema
 
 log = logging.getLogger(__name__)
@@ -27,32 +29,34 @@ log = logging.getLogger(__name__)
 # it: a server must not write into its code folder, so unless the owner says where, nowhere.
 os.environ.setdefault("PYCARET_CUSTOM_LOGGING_PATH", os.devnull)
 
+Predictor = Callable[[Columns], np.ndarray]  # columns -> one prediction per row
+CHECK_ROWS = 500  # the sample a compiled predictor must match before it is used
+
 
 class ModelError(RuntimeError):
     """The model files are missing, changed, or not what training writes."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class PipelinePredictor:
+    """pipeline.predict on the columns as a DataFrame: the answer every predictor must give."""
+    pipeline: Any
+
+    def __call__(self, columns: Columns) -> np.ndarray:
+        return self.pipeline.predict(pd.DataFrame(columns, copy=False))
+
+
+@dataclass(frozen=True)
 class Model:
+    """The loaded pipeline, its card, the rules the card gives, and what predicts with it."""
     pipeline: Any
     card: dict
-    schema: Schema = field(init=False)
-    # Typed input columns -> predictions: pipeline.predict on a DataFrame of them, or the
-    # equivalent numeric path derived from the pipeline (charges.fastpath), which needs none.
-    predict_columns: fastpath.PredictColumns = field(init=False)
-    fast_path: bool = field(init=False, default=False)  # predict_columns is the derived path
+    schema: Schema
+    predictor: Predictor  # chosen once, by load_model
 
-    def __post_init__(self):
-        self.schema = Schema.from_card(self.card)
-        self.predict_columns = self._pipeline_predict
-
-    def _pipeline_predict(self, columns: fastpath.Columns,
-                          frame: pd.DataFrame | None = None) -> np.ndarray:
-        return fastpath.pipeline_predict(self.pipeline, columns, frame)
-
-    def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
-        """Predictions for a DataFrame; if the pipeline itself runs, it gets this frame."""
-        return self.predict_columns(fastpath.columns_of(frame), frame)
+    @property
+    def is_compiled(self) -> bool:
+        return not isinstance(self.predictor, PipelinePredictor)
 
     @property
     def name(self) -> str:
@@ -67,7 +71,7 @@ def card_path_for(model_path: Path) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
-def load(model_path: str | Path) -> Model:
+def load_model(model_path: str | Path) -> Model:
     model_path = Path(model_path)
     card_path = card_path_for(model_path)
     card = _read_card(card_path)
@@ -87,14 +91,21 @@ def load(model_path: str | Path) -> Model:
     except Exception as exc:  # a matching hash with a broken body means a broken training run
         raise ModelError(f"cannot unpickle {model_path}: {exc!r}") from exc
     _check_pipeline(pipeline, model_path)
-    model = Model(pipeline, card)
-    # The derived path is used only once it matched the pipeline on inputs from the card.
-    compiled = fastpath.compile_pipeline(pipeline, fastpath.domain_sample(model.schema, 500))
-    if compiled is not None:
-        model.predict_columns, model.fast_path = compiled, True
-    log.info("loaded %s (%s, sha256 %s, %s)", model_path, model.name, digest[:12],
-             "numpy fast path" if model.fast_path else "pipeline.predict")
+    schema = Schema.from_card(card)
+    model = Model(pipeline, card, schema, _predictor(pipeline, schema))
+    log.info("loaded %s (%s, sha256 %s), predicting with %s", model_path, model.name,
+             digest[:12], "the compiled pipeline" if model.is_compiled else "pipeline.predict")
     return model
+
+
+def _predictor(pipeline: Any, schema: Schema) -> Predictor:
+    """The compiled pipeline when it matches pipeline.predict on the whole domain, else
+    pipeline.predict itself: retraining with other settings can make the app slower, never wrong."""
+    try:
+        return compiled.compile(pipeline, domain_sample(schema, CHECK_ROWS))
+    except compiled.Unsupported as why:
+        log.warning("not compiled: %s; predicting with pipeline.predict", why)
+        return PipelinePredictor(pipeline)
 
 
 def _read_card(card_path: Path) -> dict:

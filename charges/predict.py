@@ -1,12 +1,13 @@
-"""The prediction core: validated records in, dollars out. No Flask here (MLflow's pattern:
-the web views are thin adapters around this, and tests can hand in any loaded model)."""
+"""The prediction core: validated records and a loaded model in, dollars and ranges out.
+
+The views are thin adapters around estimate() (MLflow's scoring-server pattern), so tests
+can hand in any loaded model."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
-import pandas as pd
 
 from charges import interval
 from charges.model import Model
@@ -24,21 +25,10 @@ class Estimates:
 
 def to_columns(records: Iterable[Record]) -> dict[str, np.ndarray]:
     """Validated records as the training columns: one array per field, in its training
-    dtype. The fast path scores these as they are: building a DataFrame of them and taking
-    it apart again would cost as much as the whole prediction."""
+    dtype. Columns, not a DataFrame: a compiled predictor reads them as they are."""
     records = list(records)
     return {name: np.array([r[name] for r in records], dtype=dtype)
             for name, dtype in DTYPES.items()}
-
-
-def to_frame(records: Iterable[Record]) -> pd.DataFrame:
-    """Validated records as the DataFrame the pipeline was trained on: its columns, its dtypes."""
-    return pd.DataFrame(to_columns(records), copy=False)
-
-
-def predict(records: Iterable[Record], model: Model) -> list[float]:
-    """Predicted yearly charges, one per record, in the records' order."""
-    return estimate(records, model).values
 
 
 def estimate(records: Iterable[Record], model: Model) -> Estimates:
@@ -46,7 +36,7 @@ def estimate(records: Iterable[Record], model: Model) -> Estimates:
     columns = to_columns(records)
     if not len(columns[FIELDS[0]]):
         return Estimates([], [], [], [])
-    values = np.asarray(model.predict_columns(columns), dtype=np.float64)
+    values = np.asarray(model.predictor(columns), dtype=np.float64)
     if not np.isfinite(values).all():
         # Valid inputs never give this from a sound model; showing it (or emitting NaN in
         # JSON) would be worse than the 500 it becomes.

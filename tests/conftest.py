@@ -15,7 +15,7 @@ import pytest
 from app import ROOT, create_app
 from bench.probe import VALID
 from bench.servers import SPECS, Server
-from charges import model as model_loader
+from charges.model import load_model
 from charges.schema import DTYPES, FIELDS
 from training.train import DEFAULT_DATA
 
@@ -24,7 +24,7 @@ APP = next(spec for spec in SPECS if spec.name == "app")
 
 @pytest.fixture(scope="session")
 def model():
-    return model_loader.load(ROOT / "deployment.pkl")
+    return load_model(ROOT / "deployment.pkl")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """The form page through Flask's test client, with the real model: fields, answers, errors."""
+import dataclasses
 import io
 import re
 
@@ -7,6 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import event, example, given
 
+from app import create_app
 from bench.probe import VALID
 from charges.schema import FIELDS
 from tests import strategies
@@ -107,11 +109,11 @@ def test_a_wrong_method_is_405_with_the_allow_header(client, path, allow):
     assert allow in {m.strip() for m in response.headers["Allow"].split(",")}
 
 
-def test_an_unexpected_error_is_a_styled_500_without_traceback(app, model, monkeypatch):
+def test_an_unexpected_error_is_a_styled_500_without_traceback(model):
     def broken(columns):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(model, "predict_columns", broken)
+    app = create_app({"TESTING": True, "MODEL": dataclasses.replace(model, predictor=broken)})
     client = app.test_client()
     response = client.post("/predict", data=VALID)
     assert response.status_code == 500

@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from charges import interval
 from charges.schema import CATEGORICAL, FIELDS, Schema
+from tests.support import ranges
 
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)
@@ -34,27 +35,27 @@ def people(**columns) -> dict:
 
 
 def test_each_person_gets_their_groups_half_width_either_side():
-    low, high = interval.ranges(people(smoker=["yes", "no", "no"]),
+    low, high = ranges(people(smoker=["yes", "no", "no"]),
                                 np.array([5000.0, 5000.0, 12345.5]), BY_SMOKER)
     assert low.tolist() == [4000.0, 4990.0, 12335.5]
     assert high.tolist() == [6000.0, 5010.0, 12355.5]
 
 
 def test_ranges_stop_at_zero_and_keep_the_floored_estimate_inside():
-    low, high = interval.ranges(people(smoker=["yes"] * 4),
+    low, high = ranges(people(smoker=["yes"] * 4),
                                 np.array([300.0, 0.0, -500.0, -2000.0]), BY_SMOKER)
     assert low.tolist() == [0.0, 0.0, 0.0, 0.0]
     assert high.tolist() == [1300.0, 1000.0, 500.0, 0.0]
 
 
 def test_no_rows_give_empty_ranges():
-    low, high = interval.ranges(people(smoker=[]), np.array([]), BY_SMOKER)
+    low, high = ranges(people(smoker=[]), np.array([]), BY_SMOKER)
     assert low.shape == high.shape == (0,)
 
 
 def test_a_person_in_no_group_is_refused():
     with pytest.raises(ValueError, match="none of the interval's groups"):
-        interval.ranges(people(smoker=["yes", "maybe"]), np.array([1.0, 2.0]), BY_SMOKER)
+        ranges(people(smoker=["yes", "maybe"]), np.array([1.0, 2.0]), BY_SMOKER)
 
 
 def test_the_deployed_cards_interval_is_valid_and_split_by_smoking():
@@ -67,7 +68,7 @@ def test_the_deployed_cards_interval_is_valid_and_split_by_smoking():
 def test_a_large_file_is_one_vectorised_pass():
     n = 100_000
     smoker = np.where(np.arange(n) % 3 == 0, "yes", "no").astype(object)
-    low, high = interval.ranges(people(smoker=smoker), np.full(n, 20_000.0), CARD["interval"])
+    low, high = ranges(people(smoker=smoker), np.full(n, 20_000.0), CARD["interval"])
     half = {g["where"]["smoker"][0]: g["half_width"] for g in CARD["interval"]["groups"]}
     expected = np.where(smoker == "yes", half["yes"], half["no"])
     assert np.array_equal(low, 20_000.0 - expected) and np.array_equal(high, 20_000.0 + expected)
@@ -113,7 +114,7 @@ def test_every_range_holds_zero_low_estimate_high(rows_and_estimates, partition)
     rows, estimates = rows_and_estimates
     _, spec, _ = partition
     estimates = np.array(estimates, dtype=np.float64)
-    low, high = interval.ranges(rows, estimates, spec)
+    low, high = ranges(rows, estimates, spec)
     shown = np.maximum(estimates, 0.0)  # a bill is never below $0, so neither is a range
     assert (0 <= low).all() and (low <= shown).all() and (shown <= high).all()
     positive = estimates >= 0
@@ -127,7 +128,7 @@ def test_each_person_is_in_the_group_their_column_value_names(rows, partition):
     column, spec, width_of = partition
     interval.validate(spec, CARD["inputs"])
     estimates = np.full(8, 2e6)  # above every half-width, so nothing is floored
-    low, high = interval.ranges(rows, estimates, spec)
+    low, high = ranges(rows, estimates, spec)
     expected = np.array([width_of[value] for value in rows[column]])
     assert np.array_equal(low, 2e6 - expected) and np.array_equal(high, 2e6 + expected)
     names = [spec["groups"][i]["name"] for i in interval.group_of(rows, spec)]

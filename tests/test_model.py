@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app import ROOT
-from charges import model as model_loader
+from charges.model import load_model
 from charges.model import ModelError
 
 
@@ -28,20 +28,20 @@ def test_the_shipped_model_loads_and_matches_its_card(model):
 def test_missing_file_is_refused(copy):
     (copy / "deployment.pkl").unlink()
     with pytest.raises(ModelError, match="cannot read the model file"):
-        model_loader.load(copy / "deployment.pkl")
+        load_model(copy / "deployment.pkl")
 
 
 def test_missing_card_is_refused(copy):
     (copy / "deployment.json").unlink()
     with pytest.raises(ModelError, match="cannot read the model card"):
-        model_loader.load(copy / "deployment.pkl")
+        load_model(copy / "deployment.pkl")
 
 
 def test_truncated_file_is_refused_before_unpickling(copy):
     path = copy / "deployment.pkl"
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(ModelError, match="refusing to unpickle"):
-        model_loader.load(path)
+        load_model(path)
 
 
 def test_swapped_file_is_never_unpickled(copy, tmp_path):
@@ -53,32 +53,32 @@ def test_swapped_file_is_never_unpickled(copy, tmp_path):
 
     (copy / "deployment.pkl").write_bytes(pickle.dumps(Exploit()))
     with pytest.raises(ModelError, match="sha256"):
-        model_loader.load(copy / "deployment.pkl")
+        load_model(copy / "deployment.pkl")
     assert not marker.exists()
 
 
 def test_a_sealed_file_of_the_wrong_kind_is_refused(copy, seal):
     seal(copy, pickle.dumps({"not": "a pipeline"}))
     with pytest.raises(ModelError, match="holds a dict, not a pipeline"):
-        model_loader.load(copy / "deployment.pkl")
+        load_model(copy / "deployment.pkl")
 
 
 def test_a_sealed_but_broken_pickle_is_refused(copy, seal):
     seal(copy, b"\x80\x04garbage")
     with pytest.raises(ModelError, match="cannot unpickle"):
-        model_loader.load(copy / "deployment.pkl")
+        load_model(copy / "deployment.pkl")
 
 
 def test_a_card_that_is_not_json_is_refused(copy):
     (copy / "deployment.json").write_text("{not json")
     with pytest.raises(ModelError, match="not valid JSON"):
-        model_loader.load(copy / "deployment.pkl")
+        load_model(copy / "deployment.pkl")
 
 
 def test_loading_the_model_writes_no_files_in_the_working_directory(tmp_path):
     import subprocess
     import sys
 
-    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from charges import model; model.load({str(ROOT / 'deployment.pkl')!r})"
+    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from charges.model import load_model; load_model({str(ROOT / 'deployment.pkl')!r})"
     subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, timeout=120)
     assert list(tmp_path.iterdir()) == []

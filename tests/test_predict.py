@@ -1,14 +1,21 @@
-"""The DataFrame the app builds and the predictions through the real deployment.pkl."""
+"""The columns the app builds and the predictions through the real deployment.pkl."""
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from charges.predict import predict, to_frame
+from charges.predict import estimate
 from charges.schema import FIELDS
+from tests.support import to_frame
 
 
 def records_of(data: pd.DataFrame) -> list[dict]:
     return data[list(FIELDS)].to_dict("records")
+
+
+def predict(records, model) -> list[float]:
+    return estimate(records, model).values
 
 
 def test_frame_has_the_training_columns_and_dtypes(data):
@@ -52,13 +59,13 @@ def test_the_deployed_model_is_sensible_where_the_data_is_clear(model):
 
 def test_no_records_no_call():
     class Exploding:
-        def predict_columns(self, columns):
+        def predictor(self, columns):
             raise AssertionError("called with nothing to predict")
 
     assert predict([], Exploding()) == []
 
 
-def test_a_non_finite_prediction_is_an_error_never_a_number(model, monkeypatch, person):
-    monkeypatch.setattr(model, "predict_columns", lambda columns: np.array([float("nan")]))
+def test_a_non_finite_prediction_is_an_error_never_a_number(model, person):
+    broken = dataclasses.replace(model, predictor=lambda columns: np.array([float("nan")]))
     with pytest.raises(ValueError, match="non-finite"):
-        predict([person], model)
+        predict([person], broken)

@@ -6,8 +6,9 @@ import os
 import numpy as np
 import pytest
 
-from charges import interval, model as model_loader
+from charges.model import load_model
 from charges.schema import FIELDS
+from tests.support import ranges
 from training import train
 from training.train import ROOT
 
@@ -26,7 +27,7 @@ def retrained(tmp_path_factory):
 def test_retraining_reproduces_the_committed_pipelines_predictions(retrained, model, data,
                                                                    pipeline_predict):
     out, _ = retrained
-    fresh = model_loader.load(out / "deployment.pkl")
+    fresh = load_model(out / "deployment.pkl")
     rows = data[list(FIELDS)].to_dict("records")
     np.testing.assert_allclose(pipeline_predict(fresh, rows), pipeline_predict(model, rows),
                                rtol=1e-9)
@@ -101,7 +102,7 @@ def test_the_same_method_trains_on_a_subset_and_scores_the_rest(tmp_path, data,
     csv = tmp_path / "part.csv"
     train_part.to_csv(csv, index=False)
     assert train.main(["--data", str(csv), "--out", str(tmp_path), "--method", "reference"]) == 0
-    fitted = model_loader.load(tmp_path / "deployment.pkl")
+    fitted = load_model(tmp_path / "deployment.pkl")
     assert fitted.card["rows"]["total"] == 1000
     assert fitted.card["model"]["setup"]["polynomial_features"] is True
     predicted = np.array(pipeline_predict(fitted, rest[list(FIELDS)].to_dict("records")))
@@ -116,7 +117,7 @@ def held_out(tmp_path_factory, data):
     shuffled = data.sample(frac=1.0, random_state=7)
     shuffled.iloc[:1000].to_csv(out / "part.csv", index=False)
     assert train.main(["--data", str(out / "part.csv"), "--out", str(out)]) == 0
-    return model_loader.load(out / "deployment.pkl"), shuffled.iloc[1000:]
+    return load_model(out / "deployment.pkl"), shuffled.iloc[1000:]
 
 
 def test_the_ranges_hold_80_percent_of_bills_of_people_the_model_never_saw(held_out,
@@ -124,7 +125,7 @@ def test_the_ranges_hold_80_percent_of_bills_of_people_the_model_never_saw(held_
     fitted, rest = held_out
     estimates = np.array(pipeline_predict(fitted, rest[list(FIELDS)].to_dict("records")))
     columns = {name: rest[name].to_numpy() for name in FIELDS}
-    low, high = interval.ranges(columns, estimates, fitted.card["interval"])
+    low, high = ranges(columns, estimates, fitted.card["interval"])
     inside = (rest.charges.to_numpy() >= low) & (rest.charges.to_numpy() <= high)
     smokers = columns["smoker"] == "yes"
     assert 0.75 <= inside.mean() <= 0.85

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from charges import model as model_loader
+from charges.model import load_model
 from charges.schema import DTYPES, FIELDS, TARGET
 from training import calibrate, train
 
@@ -25,7 +25,7 @@ def score(seed: int, data: pd.DataFrame, share: float = 0.8) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"holdout-{seed}-") as folder:
         part.to_csv(Path(folder) / "part.csv", index=False)
         train.main(["--data", str(Path(folder) / "part.csv"), "--out", folder])
-        fitted = model_loader.load(Path(folder) / "deployment.pkl")
+        fitted = load_model(Path(folder) / "deployment.pkl")
     inputs = rest[list(FIELDS)].astype(DTYPES)
     estimates = fitted.pipeline.predict(inputs)
     columns = {name: inputs[name].to_numpy() for name in FIELDS}

@@ -1,4 +1,4 @@
-"""charges.replay computes each numeric step and the estimator as sklearn does, to the last bit,
+"""charges.compiled.replay computes each numeric step and the estimator as sklearn does, to the last bit,
 or refuses; also inside pipelines PyCaret makes with settings the project's training does not
 use."""
 import warnings
@@ -14,9 +14,13 @@ from sklearn.preprocessing import (KBinsDiscretizer, MaxAbsScaler, MinMaxScaler,
                                    PolynomialFeatures, RobustScaler, StandardScaler)
 
 from app import ROOT
-from charges import fastpath, replay
-from charges.forest import Forest, Unsupported
+from charges import compiled
+from charges.compiled import replay
+from charges.compiled.forest import Forest
+from charges.compiled.unsupported import Unsupported
+from charges.sample import domain_sample
 from charges.schema import CATEGORICAL, DTYPES, FIELDS
+from tests.support import columns_of
 
 NUMBERS = tuple(name for name in FIELDS if name not in CATEGORICAL)
 
@@ -205,14 +209,12 @@ def pycaret_pipeline(request, tmp_path_factory, data):
 
 
 @pytest.mark.slow
-def test_pipelines_made_with_pycaret_get_an_equal_fast_path(pycaret_pipeline, model, data):
-    compiled = fastpath.compile_pipeline(pycaret_pipeline,
-                                         fastpath.domain_sample(model.schema, 300))
-    assert compiled is not None
+def test_pipelines_made_with_pycaret_compile_to_equal_predictors(pycaret_pipeline, model, data):
+    predictor = compiled.compile(pycaret_pipeline, domain_sample(model.schema, 300))
     for frame in (data[list(FIELDS)].astype(DTYPES),
-                  fastpath.domain_sample(model.schema, 12_000, seed=6)):
+                  domain_sample(model.schema, 12_000, seed=6)):
         # The compiled steps alone: an error here would fail, not fall back to the pipeline.
-        got = compiled.numpy_pipeline(fastpath.columns_of(frame))
+        got = predictor.numpy_pipeline(columns_of(frame))
         assert isinstance(got, np.ndarray) and got.dtype.kind == "f" and got.shape == (len(frame),)
         np.testing.assert_allclose(got, pycaret_pipeline.predict(frame), rtol=1e-6, atol=1e-6,
                                    equal_nan=False)

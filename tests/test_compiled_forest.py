@@ -1,4 +1,4 @@
-"""charges.forest scores sklearn's gradient boosting exactly as sklearn does, or refuses."""
+"""charges.compiled.forest scores sklearn's gradient boosting exactly as sklearn does, or refuses."""
 import warnings
 
 import numpy as np
@@ -9,9 +9,12 @@ from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 from sklearn.linear_model import LinearRegression
 
-from charges import fastpath, forest
-from charges.forest import Forest, Unsupported
+from charges.compiled import forest
+from charges.compiled.forest import Forest
+from charges.compiled.unsupported import Unsupported
+from charges.sample import domain_sample
 from charges.schema import DTYPES, FIELDS
+from tests.support import predict_frame
 
 
 def on_every_split(estimator, X: np.ndarray) -> np.ndarray:
@@ -53,7 +56,7 @@ def assert_exact(estimator, X: np.ndarray):
 def deployed(model, data):
     """The deployed estimator and its inputs: every training row, 12,000 inputs across the
     domain, and every split's edges, as the pipeline's own steps prepare them."""
-    frames = [data[list(FIELDS)].astype(DTYPES), fastpath.domain_sample(model.schema, 12_000)]
+    frames = [data[list(FIELDS)].astype(DTYPES), domain_sample(model.schema, 12_000)]
     X = np.vstack([model.pipeline[:-1].transform(frame).to_numpy(np.float64)
                    for frame in frames])
     estimator = model.pipeline.steps[-1][1]
@@ -87,7 +90,7 @@ def test_the_app_scores_the_trees_without_sklearn(model, data, monkeypatch):
     def sklearn_ran(*args, **kwargs):
         raise AssertionError("sklearn's predict ran")
     monkeypatch.setattr(GradientBoostingRegressor, "predict", sklearn_ran)
-    np.testing.assert_array_equal(model.predict_frame(frame), want)
+    np.testing.assert_array_equal(predict_frame(model, frame), want)
 
 
 # -- other gradient boosting the training script or a user could fit -------------------------

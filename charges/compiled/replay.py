@@ -1,9 +1,9 @@
 """The pipeline's fitted numeric steps and its estimator, replayed on numpy columns as sklearn
-computes them, to the last bit (category_encoders' steps: charges.categories).
+computes them, to the last bit (category_encoders' steps: categories.py).
 
 A replay reads what its transformer learned into named fields once, when the model loads,
-and refuses (Unsupported) any setting it does not reproduce. charges.fastpath picks the
-replay for each step, chains them and checks the result.
+and refuses (Unsupported) any setting it does not reproduce. compiler.py picks the replay
+for each step, chains them and checks the result.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from charges.forest import Forest, Unsupported
+from charges.compiled.forest import Forest
+from charges.compiled.unsupported import Unsupported
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +151,13 @@ class MinMax(Replay):
 
 def estimator(est: Any, names: list[str]) -> Callable[[np.ndarray], np.ndarray]:
     """The final estimator's predict on the replayed columns (rows x names): gradient
-    boosting as charges.forest tables, any other estimator with its own predict."""
+    boosting as forest tables, any other estimator with its own predict."""
     if list(getattr(est, "feature_names_in_", names)) != names:
         raise Unsupported("the replayed columns are not those the estimator was fitted on")
     try:
         return Forest.of(est).predict
     except Unsupported as exc:
-        log.debug("the estimator's own predict ends the fast path: %s", exc)
+        log.debug("the estimator's own predict ends the compiled pipeline: %s", exc)
     # sklearn warns at every numpy call to an estimator fitted with names; a shallow copy
     # without them is quiet and leaves the loaded pipeline untouched.
     quiet = copy.copy(est)

@@ -1,14 +1,15 @@
-"""charges.categories encodes as category_encoders does: categories, values that are none of
+"""charges.compiled.categories encodes as category_encoders does: categories, values that are none of
 them and missing values, in a form's few rows and a file's many; or it refuses."""
 import category_encoders as ce
 import numpy as np
 import pandas as pd
 import pytest
 
-from charges import fastpath
-from charges.categories import FEW_ROWS, Encoder
-from charges.forest import Unsupported
+from charges.compiled.categories import FEW_ROWS, Encoder
+from charges.compiled.unsupported import Unsupported
+from charges.sample import domain_sample
 from charges.schema import CATEGORICAL, FIELDS
+from tests.support import columns_of
 
 CATEGORIES = tuple(name for name in FIELDS if name in CATEGORICAL)
 ROW_COUNTS = (1, 12, FEW_ROWS, FEW_ROWS + 1, 200)  # dict lookups up to FEW_ROWS, then factorize
@@ -26,14 +27,14 @@ def with_strangers(data: pd.DataFrame, rows: int = 200) -> pd.DataFrame:
 
 def test_values_that_are_no_category_get_the_pipelines_answer_in_few_rows_and_many(model):
     """Encoded as "none of them"; a form's few rows and a file's many take different lookups."""
-    unknown = fastpath.domain_sample(model.schema, 200, seed=4)
+    unknown = domain_sample(model.schema, 200, seed=4)
     unknown.loc[::3, "region"] = "atlantis"
     unknown.loc[1::3, "sex"] = "other"
     unknown.loc[2::3, "smoker"] = "sometimes"
     for rows in (12, FEW_ROWS, FEW_ROWS + 1, 200):
         frame = unknown.head(rows)
         # The compiled steps alone: an error here would fail, not fall back to the pipeline.
-        got = model.predict_columns.numpy_pipeline(fastpath.columns_of(frame))
+        got = model.predictor.numpy_pipeline(columns_of(frame))
         assert isinstance(got, np.ndarray) and got.dtype.kind == "f" and got.shape == (rows,)
         np.testing.assert_allclose(got, model.pipeline.predict(frame), rtol=1e-6, atol=1e-6,
                                    equal_nan=False)

@@ -1,11 +1,8 @@
-"""A numpy-only twin of the saved pipeline's predict, derived once when the model loads.
+"""compile(): the saved pipeline's predict as plain numpy, derived once when the model loads.
 
-pipeline.predict rebuilds DataFrames in each of PyCaret's TransformerWrapper steps, which
-costs far more than their arithmetic. compile_pipeline walks the fitted steps, replays each
-one on numpy columns (charges.replay, charges.categories: no DataFrame in or out), ends with
-the estimator (gradient-boosted trees as charges.forest tables, others with their own
-predict), and proves the result equal to pipeline.predict on a check sample; a step it does
-not know, or any disagreement, gives None and the caller keeps pipeline.predict.
+Each fitted step is replayed on numpy columns (replay, categories: no DataFrame in or out),
+then the estimator (gradient-boosted trees as forest tables, others with their own predict);
+the result is used only once it equals pipeline.predict on the caller's sample.
 """
 from __future__ import annotations
 
@@ -16,41 +13,27 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from charges import categories, replay
-from charges.forest import Unsupported
-from charges.schema import DTYPES, FIELDS, Schema
+from charges.compiled import categories, replay
+from charges.compiled.unsupported import Unsupported
 
 log = logging.getLogger(__name__)
 
 Columns = Mapping[str, np.ndarray]  # the pipeline's inputs by name, typed as in training
-# columns -> predictions; the optional DataFrame is what pipeline.predict gets if it runs.
-PredictColumns = Callable[..., np.ndarray]
 
 
-def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    return {name: frame[name].to_numpy() for name in frame.columns}
-
-
-def pipeline_predict(pipeline: Any, columns: Columns,
-                     frame: pd.DataFrame | None = None) -> np.ndarray:
-    """pipeline.predict on the caller's own DataFrame when there is one, else on the
-    columns as one."""
-    return pipeline.predict(pd.DataFrame(columns, copy=False) if frame is None else frame)
-
-
-def compile_pipeline(pipeline: Any, check_frame: pd.DataFrame) -> PredictColumns | None:
-    """pipeline.predict as plain numpy on columns, or None (logged) unless it gives
-    pipeline.predict's answers on check_frame."""
+def compile(pipeline: Any, sample: pd.DataFrame) -> Predictor:
+    """pipeline.predict as numpy on columns; Unsupported (saying why) for a step it does not
+    know, or unless it gives pipeline.predict's answers on sample."""
     try:
         numpy_pipeline = _replayed(pipeline)
-    except Exception as exc:  # Unsupported, or fitted attributes unlike the ones read here
-        log.warning("fast path off: %s; falling back to pipeline.predict", exc)
-        return None
-    problem = _disagreement(pipeline, numpy_pipeline, check_frame)
+    except Unsupported:
+        raise
+    except Exception as exc:  # fitted attributes unlike the ones read here
+        raise Unsupported(f"reading the fitted steps failed: {exc!r}") from exc
+    problem = _disagreement(pipeline, numpy_pipeline, sample)
     if problem:
-        log.warning("fast path rejected: %s; falling back to pipeline.predict", problem)
-        return None
-    return FastPath(numpy_pipeline, pipeline)
+        raise Unsupported(problem)
+    return Predictor(numpy_pipeline, pipeline)
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,41 +61,21 @@ class NumpyPipeline:
 
 
 @dataclass(eq=False)
-class FastPath:
-    """The numpy pipeline, handing any input it cannot take to pipeline.predict (pd.NA, a
-    missing column): the pipeline gives its own answer or its own error."""
+class Predictor:
+    """Typed columns -> predictions by the numpy pipeline; an input it cannot take (pd.NA,
+    a missing column) goes to pipeline.predict, for the pipeline's own answer or error."""
     numpy_pipeline: NumpyPipeline
     pipeline: Any
     fell_back: bool = False  # an input has gone to pipeline.predict: said once, in the log
 
-    def __call__(self, columns: Columns, frame: pd.DataFrame | None = None) -> np.ndarray:
+    def __call__(self, columns: Columns) -> np.ndarray:
         try:
             return self.numpy_pipeline(columns)
         except Exception as exc:
             if not self.fell_back:
                 self.fell_back = True
-                log.warning("fast path passed an input to pipeline.predict: %r", exc)
-            return pipeline_predict(self.pipeline, columns, frame)
-
-
-def domain_sample(schema: Schema, n: int, seed: int = 0) -> pd.DataFrame:
-    """n random valid inputs over the whole domain, typed as the app types them. Row 0 holds
-    every minimum, row 1 every maximum; the first rows cycle through every category."""
-    rng = np.random.default_rng(seed)
-    data = {}
-    for f in schema:
-        if f.kind == "category":  # one of each first, then at random
-            values = np.array(f.categories, dtype=object)[rng.integers(len(f.categories), size=n)]
-            values[:len(f.categories)] = f.categories[:n]
-        elif f.kind == "integer":
-            values = rng.integers(int(f.minimum), int(f.maximum), n, endpoint=True)
-        else:  # half as typed into the form (two decimals), half arbitrary
-            values = rng.uniform(f.minimum, f.maximum, n)
-            values[::2] = np.clip(values[::2].round(2), f.minimum, f.maximum)
-        if f.kind != "category":
-            values[:2] = f.minimum, f.maximum
-        data[f.name] = values
-    return pd.DataFrame(data, columns=list(FIELDS)).astype(DTYPES)
+                log.warning("the compiled pipeline passed an input to pipeline.predict: %r", exc)
+            return self.pipeline.predict(pd.DataFrame(columns, copy=False))
 
 
 def _replayed(pipeline: Any) -> NumpyPipeline:
@@ -170,17 +133,18 @@ def _placed(names: list[str], include: Sequence[str], out: Sequence[str]) -> lis
     return list(order)
 
 
-def _disagreement(pipeline: Any, fast: NumpyPipeline, frame: pd.DataFrame) -> str | None:
+def _disagreement(pipeline: Any, compiled: NumpyPipeline, sample: pd.DataFrame) -> str | None:
     try:
-        want = np.asarray(pipeline.predict(frame), dtype=np.float64)
-        got = np.asarray(fast(columns_of(frame)), dtype=np.float64)
+        want = np.asarray(pipeline.predict(sample), dtype=np.float64)
+        got = np.asarray(compiled({name: sample[name].to_numpy() for name in sample.columns}),
+                         dtype=np.float64)
     except Exception as exc:
-        return f"the check failed: {exc!r}"
+        return f"the check on the sample failed: {exc!r}"
     if got.shape != want.shape:
         return f"it returned shape {got.shape}, the pipeline {want.shape}"
     bad = ~(np.abs(got - want) <= 1e-6 * np.abs(want) + 1e-6)  # NaN counts as bad
     if bad.any():
         i = int(np.argmax(bad))
-        return (f"{int(bad.sum())} of {len(want)} check rows differ from pipeline.predict "
+        return (f"{int(bad.sum())} of {len(want)} sample rows differ from pipeline.predict "
                 f"(row {i}: {got[i]!r} vs {want[i]!r})")
     return None

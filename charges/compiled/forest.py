@@ -16,7 +16,7 @@ The sum follows sklearn's order (init, then each tree's learning_rate * value in
 the answers are sklearn's to the last bit (x86-64 builds; a compiler that fused sklearn's
 multiply-add would differ in the last bit, which the exactness tests would show and the
 load-time check, with its 1e-6 tolerance, would accept). numba was barely faster, and
-its compiler (LLVM) costs boot time and memory a small dyno does not have; see README.
+its compiler (LLVM) costs boot time and memory a small dyno does not have (docs/model.md).
 """
 from __future__ import annotations
 
@@ -25,14 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from charges.compiled.unsupported import Unsupported
+
 # Columns share a table while it stays within this many rows (4096 x 200 trees x 2 B =
 # 1.6 MB); a column with more thresholds than that gets a table of its own, however long.
 GROUP_ROWS = 4096
 CHUNK = 100_000  # (rows x trees) scored at once: the arrays stay in the CPU cache
-
-
-class Unsupported(Exception):
-    """A model or step this project cannot replay exactly; the caller keeps the original."""
 
 
 @dataclass(frozen=True)

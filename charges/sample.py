@@ -1,0 +1,28 @@
+"""Random valid inputs over the whole domain the schema allows, typed as the app types them:
+the sample a compiled predictor must agree on before it is used."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from charges.schema import DTYPES, FIELDS, Schema
+
+
+def domain_sample(schema: Schema, n: int, seed: int = 0) -> pd.DataFrame:
+    """n random valid inputs over the whole domain, typed as the app types them. Row 0 holds
+    every minimum, row 1 every maximum; the first rows cycle through every category."""
+    rng = np.random.default_rng(seed)
+    data = {}
+    for f in schema:
+        if f.kind == "category":  # one of each first, then at random
+            values = np.array(f.categories, dtype=object)[rng.integers(len(f.categories), size=n)]
+            values[:len(f.categories)] = f.categories[:n]
+        elif f.kind == "integer":
+            values = rng.integers(int(f.minimum), int(f.maximum), n, endpoint=True)
+        else:  # half as typed into the form (two decimals), half arbitrary
+            values = rng.uniform(f.minimum, f.maximum, n)
+            values[::2] = np.clip(values[::2].round(2), f.minimum, f.maximum)
+        if f.kind != "category":
+            values[:2] = f.minimum, f.maximum
+        data[f.name] = values
+    return pd.DataFrame(data, columns=list(FIELDS)).astype(DTYPES)
