@@ -8,16 +8,16 @@ import json
 from flask import Blueprint, Flask, render_template, request
 
 from bench.servers import ROOT
-from charges import batch, present
+from charges import batch
 from charges.schema import Schema
+from web.filters import FILTERS
 
 CARD = json.loads((ROOT / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)
 # The app's blueprint name, so that url_for builds the page's links as the app does.
 pages = Blueprint("pages", __name__)
-for name, function in vars(present).items():  # the page's filters (all of charges.present)
-    if callable(function) and getattr(function, "__module__", None) == present.__name__:
-        pages.add_app_template_filter(function, name)
+for _filter in FILTERS:  # the page's filters, as the app registers them
+    pages.add_app_template_filter(_filter)
 
 
 @pages.app_context_processor

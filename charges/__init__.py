@@ -1,4 +1,6 @@
-"""The insurance charges predictor: schema, model loading, prediction and the views' helpers.
+"""The insurance charges predictor's domain: the schema and validation, loading the model,
+prediction and its likely range, and the CSV and JSON inputs.
 
-Everything here is plain Python that tests drive without Flask; app.py is the web adapter.
+Plain Python that tests drive without Flask; the web layer (web/) adapts it to HTTP and
+presents it.
 """

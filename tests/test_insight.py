@@ -1,4 +1,4 @@
-"""Context for a prediction: percentile, histogram, what-if answers, and the model card."""
+"""Context for a prediction: percentile and what-if answers."""
 import dataclasses
 
 import numpy as np
@@ -14,27 +14,6 @@ def test_percentile_agrees_with_the_training_data(model, data):
         assert abs(insight.percentile(value, quantiles) - share) <= 1.5
     assert insight.percentile(-1.0, quantiles) == 0
     assert insight.percentile(1e9, quantiles) == 100
-
-
-def test_histogram_bars_hold_all_people_and_mark_the_prediction(model, data):
-    chart = insight.Histogram.of(model.card["charges"]["quantiles"])
-    assert sum(bar["share"] for bar in chart.bars) == pytest.approx(100, abs=0.5)
-    marked = chart.bars[chart.marked(16_000.0)]
-    assert marked["low"] <= 16_000.0 < marked["high"]
-    assert marked["x"] <= chart.marker(16_000.0) <= marked["x"] + marked["width"] + 1
-    # Each bar's share is the share of people in the data with charges in its range.
-    for bar in chart.bars[::6]:
-        share = 100 * data.charges.between(bar["low"], bar["high"], inclusive="left").mean()
-        assert bar["share"] == pytest.approx(share, abs=1.0)
-    # The tallest bar is where most people are: the lowest charges, as in the data.
-    tallest = max(chart.bars, key=lambda bar: bar["height"])
-    assert tallest["x"] < chart.width * 0.25
-
-
-def test_a_prediction_outside_the_data_stays_on_the_chart(model):
-    chart = insight.Histogram.of(model.card["charges"]["quantiles"])
-    assert chart.marker(-500.0) == 0 and chart.marker(1e6) == chart.width
-    assert chart.marked(1e6) is None
 
 
 def test_what_ifs_cover_each_change_and_come_from_the_model(model, pipeline_predict, person):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from charges import api, openapi
+from charges import api
 from charges.predict import estimate
+from web import openapi
 from web.served import served, upload_limits
 
 bp = Blueprint("api", __name__, url_prefix="/api")

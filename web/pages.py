@@ -4,14 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from charges import batch, insight
-from charges.present import dollars, one_in, pipeline_steps, signed_dollars, whole_dollars
+from web.filters import FILTERS
 from web.served import served, upload_limits
 
 bp = Blueprint("pages", __name__)
-bp.add_app_template_filter(dollars)
-bp.add_app_template_filter(signed_dollars)
-bp.add_app_template_filter(whole_dollars)
-bp.add_app_template_filter(one_in)
+for _filter in FILTERS:
+    bp.add_app_template_filter(_filter)
 
 
 @bp.app_context_processor
@@ -60,6 +58,17 @@ def batch_csv():
 def model_card():
     model = served().model
     return render_template("model.html", model=model, steps=pipeline_steps(model.pipeline))
+
+
+def pipeline_steps(pipeline) -> list[tuple[str, str]]:
+    """(step name, what it does) for each step of a fitted PyCaret pipeline."""
+    steps = []
+    for name, step in pipeline.steps:
+        inner = getattr(step, "transformer", step)  # PyCaret wraps sklearn transformers
+        columns = getattr(step, "include", None)
+        where = f" on {', '.join(columns)}" if columns else ""
+        steps.append((name, f"{type(inner).__name__}{where}"))
+    return steps
 
 
 @bp.get("/healthz")

@@ -7,21 +7,22 @@ import numpy as np
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 
-from charges import batch, insight
+from charges import batch
 from charges.model import Model
+from web.chart import Histogram
 
 
 @dataclass(frozen=True)
 class Served:
     model: Model
     quantiles: np.ndarray  # the card's charges percentiles, converted once, not per np.interp
-    chart: insight.Histogram
+    chart: Histogram
     chart_bars: Markup  # the histogram's bars are the same for every answer: drawn once
 
 
 def init_app(app: Flask, model: Model) -> None:
     quantiles = np.asarray(model.card["charges"]["quantiles"], dtype=np.float64)
-    chart = insight.Histogram.of(quantiles)
+    chart = Histogram.of(quantiles)
     with app.app_context():
         bars = Markup(render_template("_bars.svg", chart=chart))
     app.extensions["charges"] = Served(model, quantiles, chart, bars)

@@ -1,4 +1,4 @@
-"""How numbers are shown to a person."""
+"""The templates' filters: how numbers are shown to a person."""
 from __future__ import annotations
 
 import functools
@@ -37,12 +37,4 @@ def signed_dollars(value: float) -> str:
     return ("+" if value >= 0 else "−") + whole_dollars(abs(value))
 
 
-def pipeline_steps(pipeline) -> list[tuple[str, str]]:
-    """(step name, what it does) for each step of a fitted PyCaret pipeline."""
-    steps = []
-    for name, step in pipeline.steps:
-        inner = getattr(step, "transformer", step)  # PyCaret wraps sklearn transformers
-        columns = getattr(step, "include", None)
-        where = f" on {', '.join(columns)}" if columns else ""
-        steps.append((name, f"{type(inner).__name__}{where}"))
-    return steps
+FILTERS = (dollars, whole_dollars, signed_dollars, one_in)

@@ -1,5 +1,5 @@
-"""How numbers are shown to a person."""
-from charges.present import dollars, one_in, signed_dollars, whole_dollars
+"""The templates' filters: how numbers are shown to a person."""
+from web.filters import dollars, one_in, signed_dollars, whole_dollars
 
 
 def test_dollars_are_formatted_with_cents_and_a_real_minus():
