@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from charges import batch
 from charges.model import load_model
-from web import api, errors, pages, security, served
+from web import api, errors, pages, security, state
 
 ROOT = Path(__file__).resolve().parent
 
@@ -36,7 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     model = app.config.get("MODEL") or load_model(app.config["MODEL_PATH"])
-    served.init_app(app, model)
+    state.init_app(app, model)
     for blueprint in (security.bp, pages.bp, api.bp, errors.bp):
         app.register_blueprint(blueprint)
     return app

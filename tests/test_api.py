@@ -7,7 +7,7 @@ import pytest
 from hypothesis import event, example, given, strategies as st
 
 from bench.probe import VALID
-from charges import api
+from charges import json_input
 from tests import strategies
 
 
@@ -80,17 +80,17 @@ def test_missing_fields_are_each_named(client):
 
 
 def test_the_item_limit(client, model, person):
-    with pytest.raises(api.ApiError) as caught:
-        api.parse_body(json.dumps([person] * 11).encode(), model.schema, max_items=10)
+    with pytest.raises(json_input.ApiError) as caught:
+        json_input.parse_body(json.dumps([person] * 11).encode(), model.schema, max_items=10)
     assert caught.value.status == 400
     assert caught.value.errors[0]["message"] == "the list has 11 objects; send at most 10"
-    assert len(api.parse_body(json.dumps([person] * 10).encode(), model.schema, max_items=10)) == 10
+    assert len(json_input.parse_body(json.dumps([person] * 10).encode(), model.schema, max_items=10)) == 10
 
 
 def test_ten_thousand_objects_are_accepted(client, person):
-    response = post(client, [person] * api.MAX_ITEMS)
+    response = post(client, [person] * json_input.MAX_ITEMS)
     assert response.status_code == 200
-    assert len(response.json["predictions"]) == api.MAX_ITEMS
+    assert len(response.json["predictions"]) == json_input.MAX_ITEMS
 
 
 def test_api_errors_for_unknown_paths_and_methods_are_json(client):
@@ -160,7 +160,7 @@ def test_many_bad_rows_give_a_bounded_error_list(client, person):
     response = post(client, [{**person, "age": "x"}] * 5_000)
     assert response.status_code == 422
     errors = response.json["errors"]
-    assert len(errors) == api.ERRORS_SHOWN + 1
+    assert len(errors) == json_input.ERRORS_SHOWN + 1
     assert errors[-1]["message"] == "… and 4,900 more errors"
 
 

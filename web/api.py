@@ -3,20 +3,20 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from charges import api
+from charges import json_input
 from charges.predict import estimate
 from web import openapi
-from web.served import served, upload_limits
+from web.state import current, upload_limits
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.post("/predict")
 def predict_api():
-    model = served().model
+    model = current().model
     try:
-        records = api.parse_body(request.get_data(), model.schema)
-    except api.ApiError as error:
+        records = json_input.parse_body(request.get_data(), model.schema)
+    except json_input.ApiError as error:
         return jsonify(errors=error.errors), error.status
     found = estimate(records, model)
     return jsonify(
@@ -29,5 +29,5 @@ def predict_api():
 
 @bp.get("/openapi.json")
 def openapi_json():
-    model = served().model
+    model = current().model
     return jsonify(openapi.document(model.schema, model.card, upload_limits()["megabytes"]))

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from web.served import upload_limits
+from web.state import upload_limits
 
 bp = Blueprint("errors", __name__)
 log = logging.getLogger("charges")

@@ -1,7 +1,7 @@
 """The API's OpenAPI 3.1 document, built from the same schema the validation uses."""
 from __future__ import annotations
 
-from charges.api import MAX_ITEMS
+from charges.json_input import MAX_ITEMS
 from charges.schema import Schema
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, render_template, request
 
 from charges import batch, insight
 from web.filters import FILTERS
-from web.served import served, upload_limits
+from web.state import current, upload_limits
 
 bp = Blueprint("pages", __name__)
 for _filter in FILTERS:
@@ -14,13 +14,13 @@ for _filter in FILTERS:
 
 @bp.app_context_processor
 def model_facts() -> dict:
-    return {"card": served().model.card, "limits": upload_limits()}
+    return {"card": current().model.card, "limits": upload_limits()}
 
 
 def page(status: int = 200, **context):
     context.setdefault("values", {})
     context.setdefault("errors", {})
-    return render_template("index.html", schema=served().model.schema, **context), status
+    return render_template("index.html", schema=current().model.schema, **context), status
 
 
 @bp.get("/")
@@ -30,14 +30,14 @@ def index():
 
 @bp.post("/predict")
 def predict_form():
-    now = served()
-    values = {name: request.form.get(name, "") for name in now.model.schema.fields}
-    record, errors = now.model.schema.validate(values)
+    state = current()
+    values = {name: request.form.get(name, "") for name in state.model.schema.fields}
+    record, errors = state.model.schema.validate(values)
     if errors:
         return page(400, values=values, errors=errors)
-    answer = insight.explain(record, now.model)
-    return page(values=values, answer=answer, chart=now.chart, chart_bars=now.chart_bars,
-                percentile=insight.percentile(answer.value, now.quantiles))
+    answer = insight.explain(record, state.model)
+    return page(values=values, answer=answer, chart=state.chart, chart_bars=state.chart_bars,
+                percentile=insight.percentile(answer.value, state.quantiles))
 
 
 @bp.post("/batch")
@@ -46,7 +46,7 @@ def batch_csv():
     if upload is None or not upload.filename:
         return page(400, batch_errors=["Choose a CSV file to upload."])
     try:
-        scored = batch.score_csv(upload.read(), served().model)
+        scored = batch.score_csv(upload.read(), current().model)
     except batch.BatchError as error:
         return page(400, batch_errors=error.messages)
     name = batch.download_name(upload.filename)
@@ -56,7 +56,7 @@ def batch_csv():
 
 @bp.get("/model")
 def model_card():
-    model = served().model
+    model = current().model
     return render_template("model.html", model=model, steps=pipeline_steps(model.pipeline))
 
 
@@ -73,5 +73,5 @@ def pipeline_steps(pipeline) -> list[tuple[str, str]]:
 
 @bp.get("/healthz")
 def healthz():
-    model = served().model
+    model = current().model
     return {"status": "ok", "model": model.name, "sha256": model.sha256}

@@ -1,4 +1,5 @@
-"""The JSON API's input: one object with the six fields, or a list of them.
+"""The JSON API's input parsed into validated records: one object with the six fields, or a
+list of them.
 
 Errors come back as {"row": i, "field": name, "message": text}; `row` is the index in the
 list (0 for a single object) and null for problems with the body as a whole."""

@@ -1,4 +1,4 @@
-"""What the views serve: the loaded model and what follows from it, built once at start."""
+"""The app's state: the loaded model and what follows from it, built once at start."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from web.chart import Histogram
 
 
 @dataclass(frozen=True)
-class Served:
+class State:
     model: Model
     quantiles: np.ndarray  # the card's charges percentiles, converted once, not per np.interp
     chart: Histogram
@@ -25,10 +25,10 @@ def init_app(app: Flask, model: Model) -> None:
     chart = Histogram.of(quantiles)
     with app.app_context():
         bars = Markup(render_template("_bars.svg", chart=chart))
-    app.extensions["charges"] = Served(model, quantiles, chart, bars)
+    app.extensions["charges"] = State(model, quantiles, chart, bars)
 
 
-def served() -> Served:
+def current() -> State:
     return current_app.extensions["charges"]
 
 
