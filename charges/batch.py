@@ -39,8 +39,8 @@ def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
     """The uploaded CSV with the estimate and its likely range added (OUTPUT_COLUMNS, to the
     cent), as UTF-8 CSV bytes (with the byte-order mark Excel needs when the upload had one).
 
-    Read, checked, scored and written a chunk of rows at a time: a whole file's cells as
-    Python strings, its records and its output at once took twice the memory."""
+    Read, checked, scored and written a chunk of rows at a time, so that memory follows the
+    chunk, not the file."""
     text = decode(content)
     out = io.StringIO()
     out.write(BOM if text.startswith(BOM) else "")

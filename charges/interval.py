@@ -1,8 +1,7 @@
 """The range around each estimate, from the half-widths training calibrated per group.
 
 deployment.json's "interval" names groups of people by their category values (smokers,
-non-smokers) and gives each a half-width. Pure numpy on the typed input columns, so a form
-POST pays microseconds and a 100,000-row file a few milliseconds.
+non-smokers) and gives each a half-width. Pure numpy on the typed input columns.
 """
 from __future__ import annotations
 

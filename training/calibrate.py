@@ -14,18 +14,11 @@ import pandas as pd
 from charges import interval
 from charges.schema import CATEGORICAL
 
-# The range around each estimate holds this share of people's bills. Symmetric, from |residual|:
-# 80% of non-smokers' |residuals| are under ~$500, but ~10% of them have unexplained bills
-# $5,000 or more above their estimate. So |residual|'s 90th percentile, and likewise the upper
-# (90th) quantile of a signed, asymmetric range at 80%, sit on that cliff: under $2,000 at
-# the 90th, ~$10,000 at the 92nd, and which one a split of the data gets is luck. The 80th
-# percentile of |residual| stays clear of it.
+# The share of bills a range holds: 80% and symmetric, because a tail of non-smokers' bills
+# puts higher percentiles on a cliff that moves between splits (docs/model.md).
 COVERAGE = 0.8
-# Calibrated per smoker group (smokers' errors are about three times the others'). Finer
-# groups were tried (non-smokers by region, ~180 people each): no group's coverage got closer
-# to 80% over 10 splits and ranges got wider; smokers split further have ~100 people or fewer.
-# With fewer than MIN_GROUP people in a group, its 80th percentile rests on a handful of bills,
-# so everyone is calibrated together instead.
+# Per smoker group, whose errors differ threefold. A smaller group's percentile would rest
+# on a handful of bills, so then everyone is calibrated together.
 MIN_GROUP = 50
 GROUP_NAMES = {"yes": "smokers", "no": "non-smokers"}
 METHOD = (f"Split-conformal by group (Mondrian): a group's half-width is the "
@@ -43,9 +36,8 @@ def calibrate_interval(pc, model) -> dict:
 
     The check comes first: calibrated on the training rows and applied to the model fitted
     on them, scored on the holdout. The deployed half-widths then come from all rows, as
-    finalize_model refits on all rows: the final model has seen ~40% more people than the
-    training rows' fold models, and half-widths from those overshot 80% (84% over 10
-    splits of the data, against 80% from all rows).
+    finalize_model refits on all rows: the training rows' fold models saw fewer people,
+    and their half-widths overshoot the coverage (docs/model.md).
     """
     from sklearn.model_selection import cross_val_predict
 

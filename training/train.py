@@ -37,13 +37,12 @@ SESSION_ID = 123
 METRICS = ("MAE", "RMSE", "R2", "MAPE")
 QUANTILES = 101
 
-# Models compared by CV MAE. The slow or non-deterministic learners (catboost, knn, the
-# AdaBoost family) never won a comparison on this data and would double the run time.
+# Models compared by CV MAE, less the slow or non-deterministic learners (catboost, knn,
+# AdaBoost), which never win on this data.
 CANDIDATES = ["lr", "ridge", "huber", "dt", "rf", "et", "gbr", "lightgbm"]
 
-# Grids by PyCaret model id. Huber loss is what takes gradient boosting from MAE ~2,700 to
-# ~1,700 here: charges have a long right tail of non-smokers with unexplained high bills, and
-# squared loss chases them.
+# Grids by PyCaret model id. Huber loss, because charges have a long right tail of
+# unexplained high bills that squared loss chases (docs/model.md).
 GRIDS = {
     "gbr": {
         "loss": ["huber"],
@@ -55,7 +54,7 @@ GRIDS = {
     },
 }
 
-# The starting point from the original tutorial (CV MAE 3,151, R2 0.819 on this split).
+# The original tutorial's method, kept for comparison (its figures: docs/model.md).
 REFERENCE_SETUP = {
     "normalize": True,
     "polynomial_features": True,
@@ -155,10 +154,8 @@ def _run(pc, data: pd.DataFrame, out: Path, method: str) -> dict:
 def _tune(pc, winner, winner_id: str):
     """The compare winner tuned, against each family with a grid tuned: lowest CV MAE wins.
 
-    Untuned, boosting, random forest and extra trees finish within a few percent of each
-    other, so on some samples of the data another family ranks first, and tuned boosting
-    beats it by a third (random forest's CV MAE 2,346 against boosting's ~1,600 on 80% of
-    the rows). On the shipped data boosting ranks first and is the only contender.
+    Untuned, several families finish within a few percent, so another may win the compare
+    on some samples of the data; tuned boosting then still beats it (docs/model.md).
     """
     starts = {winner_id: winner} | {family: None for family in GRIDS if family != winner_id}
     best, best_mae = None, math.inf

@@ -17,8 +17,8 @@ def whole_dollars(value: float) -> str:
     return f"{sign}${abs(value):,.0f}"
 
 
-# Every result page asks for the same few shares (the model card's constants), and
-# Fraction's search is slow: each is worked out once.
+# Every result page asks for the same few shares (the card's), so Fraction's search runs
+# once for each.
 @functools.lru_cache(maxsize=128)
 def one_in(share: float) -> str:
     """0.8 -> "4 in 5", 0.09 -> "1 in 11": a share as people count it."""

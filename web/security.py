@@ -34,13 +34,9 @@ def https_only():
 def same_origin_posts():
     """Refuse form posts that a browser sends from another site (cross-site request forgery).
 
-    The browser's own headers decide, so there is no token, session or secret: Go 1.25's
-    http.CrossOriginProtection, as OWASP's Fetch Metadata defence describes. Sec-Fetch-Site
-    is set by every current browser and cannot be forged by a page; without it (an older
-    browser, or a program), an Origin other than our own is refused. Scheme and host are
-    compared as the request arrived, so behind Heroku's TLS proxy the origin is https://.
-    The JSON API is for programs: it reads no cookie and changes nothing, so a forged call
-    gains nothing, and clients need send no browser headers."""
+    The browser's own headers decide (Sec-Fetch-Site, else Origin), so there is no token,
+    session or secret: Go 1.25's http.CrossOriginProtection. The JSON API reads no cookie
+    and changes nothing, so it is exempt (docs/security.md)."""
     if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
         return None
     site = request.headers.get("Sec-Fetch-Site")

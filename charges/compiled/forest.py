@@ -15,8 +15,8 @@ scoring is table lookups and ANDs over whole arrays:
 The sum follows sklearn's order (init, then each tree's learning_rate * value in turn), so
 the answers are sklearn's to the last bit (x86-64 builds; a compiler that fused sklearn's
 multiply-add would differ in the last bit, which the exactness tests would show and the
-load-time check, with its 1e-6 tolerance, would accept). numba was barely faster, and
-its compiler (LLVM) costs boot time and memory a small dyno does not have (docs/model.md).
+load-time check, with its 1e-6 tolerance, would accept). Why numpy and not a compiler:
+docs/model.md.
 """
 from __future__ import annotations
 
