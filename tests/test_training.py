@@ -61,7 +61,7 @@ def test_the_deployed_method_beats_the_reference_on_the_same_folds(model, tmp_pa
     assert train.main(["--out", str(tmp_path), "--method", "reference"]) == 0
     reference = json.loads((tmp_path / "deployment.json").read_text())["metrics"]["cv"]
     deployed = model.card["metrics"]["cv"]
-    # The README's reference row (3,151.26 where it was written). Its k-means bins and BLAS
+    # docs/model.md's reference row (3,151.26 where it was written). Its k-means bins and BLAS
     # sums differ by CPU (3,149.20 on an AMD EPYC with OpenBLAS's Haswell kernels); a change
     # to the reference setup moves it by hundreds.
     assert reference["MAE"] == pytest.approx(3151, abs=25)
