@@ -57,10 +57,10 @@ def batch_csv():
 @bp.get("/model")
 def model_card():
     model = current().model
-    return render_template("model.html", model=model, steps=pipeline_steps(model.pipeline))
+    return render_template("model.html", model=model, steps=_pipeline_steps(model.pipeline))
 
 
-def pipeline_steps(pipeline) -> list[tuple[str, str]]:
+def _pipeline_steps(pipeline) -> list[tuple[str, str]]:
     """(step name, what it does) for each step of a fitted PyCaret pipeline."""
     steps = []
     for name, step in pipeline.steps:
