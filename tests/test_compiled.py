@@ -66,7 +66,7 @@ def assert_same_error(model, frame: pd.DataFrame):
 # -- the deployed model ---------------------------------------------------------------------
 
 def test_the_deployed_model_is_compiled(model):
-    assert model.is_compiled is True and isinstance(model.predictor, compiled.Predictor)
+    assert model.is_compiled is True and isinstance(model.predictor, compiled.CompiledPredictor)
 
 
 def test_the_compiled_pipeline_equals_the_pipeline_on_every_training_row(model, data):
@@ -230,7 +230,7 @@ def test_a_compiled_pipeline_that_fails_on_the_sample_is_rejected(model, monkeyp
 def plain_client(model, monkeypatch):
     """The app as if charges/compiled/ and its one call were deleted: the model predicts with
     pipeline.predict, and any call to a compiled predictor fails the test."""
-    monkeypatch.setattr(compiled.Predictor, "__call__", compiled_pipeline_ran)
+    monkeypatch.setattr(compiled.CompiledPredictor, "__call__", compiled_pipeline_ran)
     plain = dataclasses.replace(model, predictor=PipelinePredictor(model.pipeline))
     return create_app({"TESTING": True, "MODEL": plain}).test_client()
 

@@ -1,10 +1,11 @@
 """The accelerator: the saved pipeline's predict compiled to plain numpy, checked equal to it.
 
-One entry point, `compile(pipeline, sample)`: a Predictor (typed columns -> predictions) or
-Unsupported saying why not. It reads fitted sklearn, category_encoders and PyCaret internals,
-so it lives apart: without this package the app keeps pipeline.predict, slower and as right.
+One entry point, `compile(pipeline, sample)`: a CompiledPredictor (typed columns ->
+predictions), or Unsupported saying why not. It reads fitted sklearn, category_encoders and
+PyCaret internals, so it lives apart: without this package the app keeps pipeline.predict,
+slower and as right.
 """
-from charges.compiled.compiler import Predictor, compile
+from charges.compiled.compiler import CompiledPredictor, compile
 from charges.compiled.unsupported import Unsupported
 
-__all__ = ["Predictor", "Unsupported", "compile"]
+__all__ = ["CompiledPredictor", "Unsupported", "compile"]

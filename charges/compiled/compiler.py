@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 Columns = Mapping[str, np.ndarray]  # the pipeline's inputs by name, typed as in training
 
 
-def compile(pipeline: Any, sample: pd.DataFrame) -> Predictor:
+def compile(pipeline: Any, sample: pd.DataFrame) -> CompiledPredictor:
     """pipeline.predict as numpy on columns; Unsupported (saying why) for a step it does not
     know, or unless it gives pipeline.predict's answers on sample."""
     try:
@@ -33,7 +33,7 @@ def compile(pipeline: Any, sample: pd.DataFrame) -> Predictor:
     problem = _disagreement(pipeline, numpy_pipeline, sample)
     if problem:
         raise Unsupported(problem)
-    return Predictor(numpy_pipeline, pipeline)
+    return CompiledPredictor(numpy_pipeline, pipeline)
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,7 +61,7 @@ class NumpyPipeline:
 
 
 @dataclass(eq=False)
-class Predictor:
+class CompiledPredictor:
     """Typed columns -> predictions by the numpy pipeline; an input it cannot take (pd.NA,
     a missing column) goes to pipeline.predict, for the pipeline's own answer or error."""
     numpy_pipeline: NumpyPipeline
