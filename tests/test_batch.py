@@ -58,7 +58,7 @@ def test_one_bad_row_refuses_the_whole_file_naming_row_and_column(model, data):
     rows[3]["smoker"] = "sometimes"  # spreadsheet row 5
     messages = refusal(csv_bytes(rows), model)
     assert messages[0].startswith("Nothing was scored")
-    assert "Row 3, age: must be a number." in messages
+    assert "Row 3, age: must be a number, like 41." in messages
     assert "Row 5, smoker: must be one of no, yes." in messages
 
 
@@ -74,10 +74,10 @@ def test_only_the_first_errors_are_listed(model, data):
     (b"   \n\n", "The file is empty."),
     (HEADER.encode() + b"\n", "The file has a header but no rows to score."),
     (b"age,sex,bmi\n19,female,27.9\n", "The header lacks the columns children, smoker, region."),
-    (b"age;sex;bmi;children;smoker;region\n19;female;27.9;0;yes;southwest\n",
+    (b"age|sex|bmi|children|smoker|region\n19|female|27.9|0|yes|southwest\n",
      "The values are not separated by commas."),
     ("age,sex,bmi,children,smoker,region\n19,f\xe9male,27.9,0,yes,southwest\n".encode("latin-1"),
-     "The file is not UTF-8 text (byte 40 is not valid)."),
+     "Row 2 has a character that is not UTF-8 text, in “fémale”"),
     (HEADER.encode() + b"\n19,female,27.9,0,yes,southwest\n19,female,27.9,0,yes,southwest,extra\n",
      "Row 3 has more cells than the header."),
 ])
@@ -87,7 +87,9 @@ def test_malformed_files_get_a_clear_message(model, content, expected):
 
 @pytest.mark.parametrize("content, expected", [
     (HEADER.encode() + b",age\n", "The header names age more than once."),
-    (HEADER.encode() + b",\n", "Column 7 of the header has no name."),
+    (HEADER.encode() + b",\n19,female,27.9,0,yes,southwest,x\n",
+     "Column G has values but no name in the header (row 2 first). Name it in row 1, or "
+     "delete the column, and upload again."),
     (HEADER.encode() + b"\n19,female,27.9,0,yes,south\x00west\n",
      "The file contains NUL bytes: it is not a text CSV file."),
     (HEADER.encode() + b'\n19,female,27.9,0,yes,"southwest\n',
@@ -120,7 +122,7 @@ def test_header_names_are_trimmed_and_quoted_newlines_stay_in_their_cell(model):
 
 def test_unicode_digits_are_not_numbers(model):
     content = HEADER.encode() + "\n١٩,female,27.9,0,yes,southwest\n".encode()
-    assert "Row 2, age: must be a number." in refusal(content, model)
+    assert "Row 2, age: must be a number, like 41." in refusal(content, model)
 
 
 def test_a_short_row_names_its_missing_cells(model):
