@@ -217,3 +217,15 @@ def test_blank_lines_neither_cut_a_file_short_nor_let_it_past_the_row_limit(mode
     assert len(out) == 6  # every row with a value, though the file has 8 lines
     spaced = (HEADER + "\n" + "\n\n".join([VALID_ROW] * 10) + "\n").encode()
     assert refusal(spaced, model, max_rows=9)[0].startswith("The file has more than 9 rows")
+
+
+def test_numbers_with_a_decimal_comma_in_a_comma_file_are_read_and_kept_as_written(
+        model, pipeline_predict, person):
+    content = (HEADER + '\n19,Female,"27,9",0,YES,southWest\n').encode()
+    out = pd.read_csv(io.BytesIO(batch.score_csv(content, model)), dtype=str)
+    assert out.bmi[0] == "27,9" and out.sex[0] == "Female"
+    assert float(out.predicted_charges[0]) == pytest.approx(pipeline_predict(model, [person])[0],
+                                                            abs=0.005)
+    unclear = (HEADER + '\n19,female,"1,000",0,yes,southwest\n').encode()
+    assert ("Row 2, bmi: could be 1.000 or 1000; write the one you mean."
+            in refusal(unclear, model))
