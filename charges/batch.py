@@ -67,11 +67,15 @@ def limits(max_bytes: int = MAX_BYTES) -> dict:
 
 
 def download_name(uploaded: str) -> str:
-    """people.csv -> people-predictions.csv, safe inside a Content-Disposition header."""
+    """people.csv -> people-predictions.csv, safe inside a Content-Disposition header. A .txt
+    or .tsv upload (tab-separated, as Excel saves "Text") is answered as the same kind."""
     # Some browsers send a full path, with either slash; only its last part is the name.
-    stem = re.split(r"[\\/]", uploaded)[-1].rsplit(".", 1)[0] or "insurance"
-    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in stem)
-    return f"{safe[:100]}-predictions.csv"
+    name = re.split(r"[\\/]", uploaded)[-1]
+    stem, dot, kind = name.rpartition(".")
+    stem, kind = (stem, kind.lower()) if dot else (name, "")
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_"
+                   for c in stem or "insurance")
+    return f"{safe[:100]}-predictions.{kind if kind in ('txt', 'tsv') else 'csv'}"
 
 
 def read_chunks(text: str, header: Header, max_rows: int = MAX_ROWS) -> Iterator[pd.DataFrame]:

@@ -196,6 +196,10 @@ def test_chunks_change_nothing_in_the_download_or_the_problems(model, data, monk
     ("/home/ana/people.v2.csv", "people.v2-predictions.csv"),
     (".csv", "insurance-predictions.csv"),
     ('a"b\r\nX: y;é.csv', "a_b__X__y__-predictions.csv"),
+    ("people", "people-predictions.csv"),
+    ("people.xlsx", "people-predictions.csv"),
+    ("people.TXT", "people-predictions.txt"),  # tab-separated, as Excel saves "Text"
+    ("people.tsv", "people-predictions.tsv"),
 ])
 def test_download_names_are_safe(sent, saved):
     assert batch.download_name(sent) == saved

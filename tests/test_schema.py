@@ -167,3 +167,11 @@ def test_text_from_a_decimal_comma_file_reads_the_comma_as_the_decimal_mark(sent
         assert errors == {"bmi": message}
     else:
         assert errors == {} and record["bmi"] == read
+
+
+@given(st.floats(15.96, 53.13).map(lambda x: round(x, 2)).filter(lambda x: 15.96 <= x <= 53.13))
+def test_a_number_with_a_decimal_comma_reads_as_the_same_number_with_a_point(bmi):
+    written = str(bmi)  # at most two decimals: a comma before three digits is asked about
+    comma, point = (SCHEMA.validate({**VALID, "bmi": text})[0]["bmi"]
+                    for text in (written.replace(".", ","), written))
+    assert comma == point == bmi
