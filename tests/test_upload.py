@@ -72,20 +72,24 @@ def test_an_upload_from_another_site_is_refused(client, data):
 
 
 @strategies.FAST
-@example([[VALID[name] for name in FIELDS]] * 2, True)
-@given(strategies.CSV_ROW, st.booleans())
-def test_any_csv_upload_is_a_download_or_a_400(client, model, pipeline_predict, rows, with_header):
-    lines = ([",".join(FIELDS)] if with_header else []) + [",".join(row) for row in rows]
+@example([[VALID[name] for name in FIELDS]] * 2, True, ",")
+@example([[VALID[name].title() for name in FIELDS]] * 2, True, ";")
+@given(strategies.CSV_ROW, st.booleans(), st.sampled_from([",", ";", "\t"]))
+def test_any_csv_upload_is_a_download_or_a_400(client, model, pipeline_predict, rows, with_header,
+                                               sep):
+    lines = ([sep.join(FIELDS)] if with_header else []) + [sep.join(row) for row in rows]
     content = "\n".join(lines).encode()
     response = client.post("/batch", data={"file": (io.BytesIO(content), "x.csv")},
                            content_type="multipart/form-data")
     event(f"HTTP {response.status_code}")
     assert response.status_code in (200, 400)
     if response.status_code == 200:
-        out = pd.read_csv(io.BytesIO(response.data), dtype=str, keep_default_na=False)
-        records = [model.schema.validate(r)[0] for r in out[list(FIELDS)].to_dict("records")]
-        assert out.predicted_charges.astype(float).tolist() == pytest.approx(
-            pipeline_predict(model, records), abs=0.005)
+        out = pd.read_csv(io.BytesIO(response.data), dtype=str, keep_default_na=False, sep=sep)
+        decimal = "," if sep == ";" else "."
+        records = [model.schema.validate(r, decimal=decimal)[0]
+                   for r in out[list(FIELDS)].to_dict("records")]
+        assert out.predicted_charges.str.replace(decimal, ".").astype(float).tolist() == \
+            pytest.approx(pipeline_predict(model, records), abs=0.005)
     else:
         assert 'id="batch-errors"' in response.get_data(as_text=True)
 
