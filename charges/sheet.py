@@ -108,7 +108,7 @@ def _not_utf8(content: bytes, at: int) -> str:
             if i >= 0]
     word = content[max(start, at - 30):min(ends + [at + 30])].decode("cp1252", "replace")
     return (f"Row {row} has a character that is not UTF-8 text, in “{word}”: the file was "
-            f"saved in another encoding (such as Windows-1252). " + SAVE_AS_CSV)
+            "saved in another encoding (such as Windows-1252). " + SAVE_AS_CSV)
 
 
 def read_header(text: str) -> Header:
@@ -143,8 +143,8 @@ def read_header(text: str) -> Header:
         raise BatchError([f"The header has {len(found)} columns for {field} "
                           f"({', '.join(found)}); keep one and upload again."])
     if missing and len(names) == 1 and "|" in names[0]:
-        raise BatchError(["The values are not separated by commas. Save the file as CSV "
-                          "with commas between values."])
+        raise BatchError(["The values are separated by “|”, not by commas. Save the file as "
+                          "CSV, with commas (or semicolons, or tabs) between values."])
     if missing:
         raise BatchError([f"The header lacks the column{'s' if len(missing) > 1 else ''} "
                           f"{', '.join(missing)}. It needs {', '.join(FIELDS)} (in any "

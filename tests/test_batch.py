@@ -75,7 +75,8 @@ def test_only_the_first_errors_are_listed(model, data):
     (HEADER.encode() + b"\n", "The file has a header but no rows to score."),
     (b"age,sex,bmi\n19,female,27.9\n", "The header lacks the columns children, smoker, region."),
     (b"age|sex|bmi|children|smoker|region\n19|female|27.9|0|yes|southwest\n",
-     "The values are not separated by commas."),
+     "The values are separated by “|”, not by commas. Save the file as CSV, with commas (or "
+     "semicolons, or tabs) between values."),
     ("age,sex,bmi,children,smoker,region\n19,f\xe9male,27.9,0,yes,southwest\n".encode("latin-1"),
      "Row 2 has a character that is not UTF-8 text, in “fémale”"),
     (HEADER.encode() + b"\n19,female,27.9,0,yes,southwest\n19,female,27.9,0,yes,southwest,extra\n",
