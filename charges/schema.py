@@ -24,6 +24,15 @@ LABELS = {"age": "Age", "sex": "Sex", "bmi": "BMI", "children": "Children",
 # Python's float() also takes "nan", "1_000" and " 12 ": a person typing into a form or a
 # spreadsheet cell means none of those, so text must look like a plain decimal number.
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+# One mark between digits: "27,9" or "27.9". Before exactly three digits a mark that is not
+# the text's decimal mark may group thousands ("1,500"), so that one is asked about.
+ONE_MARK = re.compile(r"([+-]?\d+)([.,])(\d+)", re.ASCII)
+# Thousands grouped ("1,234,567", "1.234,5", "1,000.5", "1 000", "1'000"): the fix is to
+# write the number without them.
+GROUPED = re.compile(r"([+-]?\d{1,3})((?:([.,' \u00a0\u202f])\d{3})+)(?:(?!\3)[.,](\d+))?",
+                     re.ASCII)
+# A number followed by words: "19 years", "27.9 kg/m2".
+LEADING_NUMBER = re.compile(r"([+-]?\d+(?:[.,]\d+)?)\s*[^\W\d_]", re.ASCII)
 
 Record = dict[str, Any]
 Errors = dict[str, str]
@@ -52,45 +61,76 @@ class Field:
         whole = "a whole number" if self.kind == "integer" else "a number"
         return f"{whole} from {_num(self.minimum)} to {_num(self.maximum)}"
 
-    def parse(self, value: Any, *, typed: bool) -> Any:
+    @property
+    def example(self) -> float:
+        """A number to show in messages: the middle of the training range, as round as it
+        can be while staying inside it (41 for ages 18 to 64)."""
+        middle = (self.minimum + self.maximum) / 2
+        for places in range(7):
+            if self.minimum <= round(middle, places) <= self.maximum:
+                break
+        return round(middle, places) if places else round(middle)
+
+    def parse(self, value: Any, *, typed: bool, decimal: str = ".") -> Any:
         """The clean value, or raise ValueError with the message to show.
 
         typed=True is for JSON, where numbers must already be numbers and categories strings;
-        typed=False is for form fields and CSV cells, which are always text.
+        typed=False is for form fields and CSV cells, which are always text, written with
+        `decimal` as the decimal mark ("," in a semicolon CSV from a European spreadsheet).
         """
         if value is None or (isinstance(value, str) and not value.strip()):
             raise ValueError("is required")
         if self.kind == "category":
             return self._category(value)
-        return self._number(value, typed)
-
-    def _category(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"must be text: {self.rule()}")
-        if value.strip() not in self.categories:
-            raise ValueError(f"must be {self.rule()}")
-        return value.strip()
-
-    def _number(self, value: Any, typed: bool) -> int | float:
-        if typed:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError("must be a number")
-            try:
-                number = float(value)
-            except OverflowError:  # an int with hundreds of digits
-                number = math.inf
-        else:
-            text = str(value).strip()
-            if not PLAIN_NUMBER.fullmatch(text):
-                raise ValueError("must be a number")
-            number = float(text)
+        number = self._typed(value) if typed else self._text(str(value).strip(), decimal)
         if not math.isfinite(number):
             raise ValueError("must be a finite number")
         if self.kind == "integer" and not number.is_integer():
-            raise ValueError("must be a whole number")
+            raise ValueError(f"must be a whole number, like {_num(self.example, decimal)}")
         if not self.minimum <= number <= self.maximum:
-            raise ValueError(f"must be from {_num(self.minimum)} to {_num(self.maximum)}")
+            raise ValueError(f"must be from {_num(self.minimum, decimal)} to "
+                             f"{_num(self.maximum, decimal)}")
         return int(number) if self.kind == "integer" else number
+
+    def _category(self, value: Any) -> str:
+        """The training spelling of the one category the value equals, ignoring letter case
+        and surrounding spaces (an exact match wins where categories differ only by case)."""
+        if not isinstance(value, str):
+            raise ValueError(f"must be text: {self.rule()}")
+        text = value.strip()
+        if text in self.categories:
+            return text
+        same = [c for c in self.categories if c.casefold() == text.casefold()]
+        if len(same) != 1:
+            raise ValueError(f"must be {self.rule()}")
+        return same[0]
+
+    def _typed(self, value: Any) -> float:
+        if isinstance(value, str):
+            raise ValueError(f"must be a JSON number (no quotes), like {_num(self.example)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"must be a number, like {_num(self.example)}")
+        try:
+            return float(value)
+        except OverflowError:  # an int with hundreds of digits
+            return math.inf
+
+    def _text(self, text: str, decimal: str) -> float:
+        if one := ONE_MARK.fullmatch(text):
+            whole, mark, fraction = one.groups()
+            if mark != decimal and len(fraction) == 3:
+                raise ValueError(f"could be {whole}{decimal}{fraction} or {whole}{fraction}; "
+                                 "write the one you mean")
+            return float(f"{whole}.{fraction}")
+        if PLAIN_NUMBER.fullmatch(text):
+            return float(text)
+        if grouped := GROUPED.fullmatch(text):
+            whole, groups, mark, fraction = grouped.groups()
+            fixed = whole + groups.replace(mark, "") + (decimal + fraction if fraction else "")
+            raise ValueError(f"must be written without thousands separators, like {fixed}")
+        if leading := LEADING_NUMBER.match(text):
+            raise ValueError(f"must be just the number, like {leading.group(1)}")
+        raise ValueError(f"must be a number, like {_num(self.example, decimal)}")
 
 
 class Schema:
@@ -118,17 +158,19 @@ class Schema:
     def __getitem__(self, name: str) -> Field:
         return self.fields[name]
 
-    def validate(self, raw: Mapping[str, Any], *, typed: bool = False) -> tuple[Record, Errors]:
+    def validate(self, raw: Mapping[str, Any], *, typed: bool = False,
+                 decimal: str = ".") -> tuple[Record, Errors]:
         """Clean every field; return (record, {}) or (partial record, {field: message})."""
         record: Record = {}
         errors: Errors = {}
         for field in self:
             try:
-                record[field.name] = field.parse(raw.get(field.name), typed=typed)
+                record[field.name] = field.parse(raw.get(field.name), typed=typed,
+                                                 decimal=decimal)
             except ValueError as exc:
                 errors[field.name] = str(exc)
         return record, errors
 
 
-def _num(value: float | None) -> str:
-    return f"{value:g}"
+def _num(value: float | None, decimal: str = ".") -> str:
+    return f"{value:g}".replace(".", decimal)

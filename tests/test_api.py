@@ -56,13 +56,13 @@ def test_malformed_bodies_are_400_with_errors(client, body, status, errors):
 
 
 @pytest.mark.parametrize("change, field, message", [
-    ({"age": "19"}, "age", "age must be a number"),
-    ({"age": True}, "age", "age must be a number"),
+    ({"age": "19"}, "age", "age must be a JSON number (no quotes), like 41"),
+    ({"age": True}, "age", "age must be a number, like 41"),
     ({"age": 1e400}, "age", "age must be a finite number"),
     ({"age": 10 ** 400}, "age", "age must be a finite number"),
-    ({"age": 19.5}, "age", "age must be a whole number"),
+    ({"age": 19.5}, "age", "age must be a whole number, like 41"),
     ({"bmi": 60}, "bmi", "bmi must be from 15.96 to 53.13"),
-    ({"sex": "MALE"}, "sex", "sex must be one of female, male"),
+    ({"sex": "M"}, "sex", "sex must be one of female, male"),
     ({"region": None}, "region", "region is required"),
     ({"smoker": 1}, "smoker", "smoker must be text: one of no, yes"),
 ])
@@ -183,3 +183,12 @@ def test_any_json_body_is_predictions_or_errors(client, model, pipeline_predict,
                    for i, p in zip(payload["intervals"], payload["predictions"]))
     else:
         assert payload["errors"] and all(e["message"] for e in payload["errors"])
+
+
+def test_categories_in_any_letter_case_predict_as_the_training_spelling(client, model,
+                                                                         pipeline_predict, person):
+    sent = {**person, "sex": person["sex"].upper(), "region": " " + person["region"].title()}
+    response = post(client, sent)
+    assert response.status_code == 200
+    assert response.json["predictions"] == pytest.approx(pipeline_predict(model, [person]),
+                                                         rel=1e-12)

@@ -44,13 +44,15 @@ def test_valid_post_shows_the_pipelines_prediction_in_dollars(post_form, model, 
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("age", "abc", "Age must be a number."),
-    ("age", "NaN", "Age must be a number."),
+    ("age", "abc", "Age must be a number, like 41."),
+    ("age", "NaN", "Age must be a number, like 41."),
+    ("age", "19 years", "Age must be just the number, like 19."),
+    ("bmi", "1,000.5", "BMI must be written without thousands separators, like 1000.5."),
     ("age", "1e400", "Age must be a finite number."),
     ("age", "300", "Age must be from 18 to 64."),
     ("bmi", "-5", "BMI must be from 15.96 to 53.13."),
-    ("children", "2.5", "Children must be a whole number."),
-    ("sex", "MALE", "Sex must be one of female, male."),
+    ("children", "2.5", "Children must be a whole number, like 2."),
+    ("sex", "M", "Sex must be one of female, male."),
     ("smoker", "male", "Smoker must be one of no, yes."),
     ("region", "atlantis", "Region must be one of northeast, northwest, southeast, southwest."),
 ])
@@ -196,3 +198,13 @@ def test_any_form_input_is_a_prediction_or_a_400(post_form, model, pipeline_pred
         assert 0 <= float(found.group(1)) <= value <= float(found.group(2))
     else:
         assert errors and all(f'id="{name}-error"' in html for name in errors)
+
+
+def test_a_decimal_comma_and_capitalised_categories_are_read_as_the_training_values(
+        post_form, model, pipeline_predict, prediction_of):
+    typed = {**VALID, "bmi": "27,9", "sex": "Female", "smoker": "YES", "region": " Southwest "}
+    response = post_form(typed)
+    assert response.status_code == 200
+    [want] = pipeline_predict(model, [{**VALID, "bmi": 27.9, "sex": "female", "smoker": "yes",
+                                       "region": "southwest"}])
+    assert prediction_of(response.get_data(as_text=True)) == pytest.approx(want, rel=1e-12)

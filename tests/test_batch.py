@@ -58,7 +58,7 @@ def test_one_bad_row_refuses_the_whole_file_naming_row_and_column(model, data):
     rows[3]["smoker"] = "sometimes"  # spreadsheet row 5
     messages = refusal(csv_bytes(rows), model)
     assert messages[0].startswith("Nothing was scored")
-    assert "Row 3, age: must be a number." in messages
+    assert "Row 3, age: must be a number, like 41." in messages
     assert "Row 5, smoker: must be one of no, yes." in messages
 
 
@@ -74,10 +74,11 @@ def test_only_the_first_errors_are_listed(model, data):
     (b"   \n\n", "The file is empty."),
     (HEADER.encode() + b"\n", "The file has a header but no rows to score."),
     (b"age,sex,bmi\n19,female,27.9\n", "The header lacks the columns children, smoker, region."),
-    (b"age;sex;bmi;children;smoker;region\n19;female;27.9;0;yes;southwest\n",
-     "The values are not separated by commas."),
+    (b"age|sex|bmi|children|smoker|region\n19|female|27.9|0|yes|southwest\n",
+     "The values are separated by “|”, not by commas. Save the file as CSV, with commas (or "
+     "semicolons, or tabs) between values."),
     ("age,sex,bmi,children,smoker,region\n19,f\xe9male,27.9,0,yes,southwest\n".encode("latin-1"),
-     "The file is not UTF-8 text (byte 40 is not valid)."),
+     "Row 2 has a character that is not UTF-8 text, in “fémale”"),
     (HEADER.encode() + b"\n19,female,27.9,0,yes,southwest\n19,female,27.9,0,yes,southwest,extra\n",
      "Row 3 has more cells than the header."),
 ])
@@ -87,7 +88,9 @@ def test_malformed_files_get_a_clear_message(model, content, expected):
 
 @pytest.mark.parametrize("content, expected", [
     (HEADER.encode() + b",age\n", "The header names age more than once."),
-    (HEADER.encode() + b",\n", "Column 7 of the header has no name."),
+    (HEADER.encode() + b",\n19,female,27.9,0,yes,southwest,x\n",
+     "Column G has values but no name in the header (row 2 first). Name it in row 1, or "
+     "delete the column, and upload again."),
     (HEADER.encode() + b"\n19,female,27.9,0,yes,south\x00west\n",
      "The file contains NUL bytes: it is not a text CSV file."),
     (HEADER.encode() + b'\n19,female,27.9,0,yes,"southwest\n',
@@ -120,7 +123,7 @@ def test_header_names_are_trimmed_and_quoted_newlines_stay_in_their_cell(model):
 
 def test_unicode_digits_are_not_numbers(model):
     content = HEADER.encode() + "\n١٩,female,27.9,0,yes,southwest\n".encode()
-    assert "Row 2, age: must be a number." in refusal(content, model)
+    assert "Row 2, age: must be a number, like 41." in refusal(content, model)
 
 
 def test_a_short_row_names_its_missing_cells(model):
@@ -194,6 +197,10 @@ def test_chunks_change_nothing_in_the_download_or_the_problems(model, data, monk
     ("/home/ana/people.v2.csv", "people.v2-predictions.csv"),
     (".csv", "insurance-predictions.csv"),
     ('a"b\r\nX: y;é.csv', "a_b__X__y__-predictions.csv"),
+    ("people", "people-predictions.csv"),
+    ("people.xlsx", "people-predictions.csv"),
+    ("people.TXT", "people-predictions.txt"),  # tab-separated, as Excel saves "Text"
+    ("people.tsv", "people-predictions.tsv"),
 ])
 def test_download_names_are_safe(sent, saved):
     assert batch.download_name(sent) == saved
@@ -215,3 +222,15 @@ def test_blank_lines_neither_cut_a_file_short_nor_let_it_past_the_row_limit(mode
     assert len(out) == 6  # every row with a value, though the file has 8 lines
     spaced = (HEADER + "\n" + "\n\n".join([VALID_ROW] * 10) + "\n").encode()
     assert refusal(spaced, model, max_rows=9)[0].startswith("The file has more than 9 rows")
+
+
+def test_numbers_with_a_decimal_comma_in_a_comma_file_are_read_and_kept_as_written(
+        model, pipeline_predict, person):
+    content = (HEADER + '\n19,Female,"27,9",0,YES,southWest\n').encode()
+    out = pd.read_csv(io.BytesIO(batch.score_csv(content, model)), dtype=str)
+    assert out.bmi[0] == "27,9" and out.sex[0] == "Female"
+    assert float(out.predicted_charges[0]) == pytest.approx(pipeline_predict(model, [person])[0],
+                                                            abs=0.005)
+    unclear = (HEADER + '\n19,female,"1,000",0,yes,southwest\n').encode()
+    assert ("Row 2, bmi: could be 1.000 or 1000; write the one you mean."
+            in refusal(unclear, model))

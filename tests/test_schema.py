@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bench.probe import VALID
-from charges.schema import FIELDS, Schema
+from charges.schema import FIELDS, Field, Schema
 
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)
@@ -35,20 +35,29 @@ def test_valid_text_is_cleaned_to_python_types(person):
 @pytest.mark.parametrize("field, value, message", [
     ("age", "", "is required"),
     ("age", "   ", "is required"),
-    ("age", "abc", "must be a number"),
-    ("age", "nan", "must be a number"),
-    ("age", "inf", "must be a number"),
-    ("age", "1_9", "must be a number"),
-    ("age", "0x13", "must be a number"),
+    ("age", "abc", "must be a number, like 41"),
+    ("age", "nan", "must be a number, like 41"),
+    ("age", "inf", "must be a number, like 41"),
+    ("age", "1_9", "must be a number, like 41"),
+    ("age", "0x13", "must be just the number, like 0"),
+    ("age", "19 years", "must be just the number, like 19"),
+    ("bmi", "27,9 kg/m2", "must be just the number, like 27,9"),
     ("age", "1e999", "must be a finite number"),
-    ("age", "19.5", "must be a whole number"),
+    ("age", "19.5", "must be a whole number, like 41"),
     ("age", "17", "must be from 18 to 64"),
     ("age", "300", "must be from 18 to 64"),
     ("bmi", "-1", "must be from 15.96 to 53.13"),
     ("bmi", "53.14", "must be from 15.96 to 53.13"),
     ("children", "6", "must be from 0 to 5"),
-    ("children", "-0.5", "must be a whole number"),
-    ("sex", "MALE", "must be one of female, male"),
+    ("children", "-0.5", "must be a whole number, like 2"),
+    ("bmi", "1,000.5", "must be written without thousands separators, like 1000.5"),
+    ("bmi", "1.234,5", "must be written without thousands separators, like 1234.5"),
+    ("bmi", "1,234,567", "must be written without thousands separators, like 1234567"),
+    ("age", "1 000", "must be written without thousands separators, like 1000"),
+    ("bmi", "22,705", "could be 22.705 or 22705; write the one you mean"),
+    ("age", "1,000", "could be 1.000 or 1000; write the one you mean"),
+    ("bmi", "27,9,1", "must be a number, like 35"),
+    ("sex", "M", "must be one of female, male"),
     ("smoker", "male", "must be one of no, yes"),
     ("region", "north", "must be one of northeast, northwest, southeast, southwest"),
     ("region", "", "is required"),
@@ -75,11 +84,12 @@ def test_whole_numbers_written_with_decimals_are_accepted():
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("age", "30", "must be a number"),          # JSON strings are not numbers
-    ("age", True, "must be a number"),          # nor are booleans, though bool is an int
+    ("age", "30", "must be a JSON number (no quotes), like 41"),  # JSON strings are not numbers
+    ("bmi", "27,9", "must be a JSON number (no quotes), like 35"),
+    ("age", True, "must be a number, like 41"),  # nor are booleans, though bool is an int
     ("age", float("nan"), "must be a finite number"),
     ("bmi", float("inf"), "must be a finite number"),
-    ("age", [30], "must be a number"),
+    ("age", [30], "must be a number, like 41"),
     ("sex", 1, "must be text: one of female, male"),
     ("sex", None, "is required"),
 ])
@@ -100,3 +110,68 @@ def test_any_text_is_either_clean_and_in_range_or_explained(raw):
             assert math.isfinite(value) and field.minimum <= value <= field.maximum
     for message in errors.values():
         assert message and message[0].islower()
+
+
+def test_the_example_in_messages_lies_inside_the_training_range():
+    for field in SCHEMA:
+        if field.kind != "category":
+            assert field.minimum <= field.example <= field.maximum
+            assert field.kind != "integer" or float(field.example).is_integer()
+    narrow = Field("x", "number", minimum=0.0012, maximum=0.0019)
+    assert narrow.example == 0.0015  # as round as it can be, and still in range
+
+
+@pytest.mark.parametrize("typed", [False, True])
+@pytest.mark.parametrize("field, sent, clean", [
+    ("sex", "Female", "female"), ("sex", " MALE ", "male"), ("smoker", "Yes", "yes"),
+    ("region", "SouthWest", "southwest"), ("region", "NORTHEAST", "northeast"),
+])
+def test_categories_in_any_letter_case_get_the_training_spelling(typed, field, sent, clean):
+    raw = SCHEMA.validate(VALID)[0] if typed else VALID  # JSON sends numbers as numbers
+    record, errors = SCHEMA.validate({**raw, field: sent}, typed=typed)
+    assert errors == {} and record[field] == clean
+
+
+def test_categories_that_differ_only_by_case_need_the_exact_spelling():
+    field = Field("grade", "category", categories=("A", "a", "b"))
+    assert field.parse("A", typed=False) == "A" and field.parse(" a ", typed=False) == "a"
+    assert field.parse("B", typed=False) == "b"
+    with pytest.raises(ValueError, match="must be one of A, a, b"):
+        field.parse("Α", typed=False)  # a Greek capital alpha is not a Latin A
+
+
+@pytest.mark.parametrize("sent, read", [
+    ("27,9", 27.9), ("27.9", 27.9), ("22,7", 22.7), (" 30,25 ", 30.25),
+    ("30,", None), (",5", None),
+])
+def test_a_decimal_comma_is_read_as_a_decimal_point(sent, read):
+    record, errors = SCHEMA.validate({**VALID, "bmi": sent})
+    if read is None:
+        assert "bmi" in errors
+    else:
+        assert errors == {} and record["bmi"] == read
+
+
+@pytest.mark.parametrize("sent, read, message", [
+    ("22,705", 22.705, None),     # three decimals: a comma is the decimal mark here
+    ("27,9", 27.9, None),
+    ("27.9", 27.9, None),         # a point with other than three digits after it is a decimal point
+    ("1.500", None, "could be 1,500 or 1500; write the one you mean"),
+    ("1.234,5", None, "must be written without thousands separators, like 1234,5"),
+    ("abc", None, "must be a number, like 35"),
+    ("60", None, "must be from 15,96 to 53,13"),
+])
+def test_text_from_a_decimal_comma_file_reads_the_comma_as_the_decimal_mark(sent, read, message):
+    record, errors = SCHEMA.validate({**VALID, "bmi": sent}, decimal=",")
+    if message:
+        assert errors == {"bmi": message}
+    else:
+        assert errors == {} and record["bmi"] == read
+
+
+@given(st.floats(15.96, 53.13).map(lambda x: round(x, 2)).filter(lambda x: 15.96 <= x <= 53.13))
+def test_a_number_with_a_decimal_comma_reads_as_the_same_number_with_a_point(bmi):
+    written = str(bmi)  # at most two decimals: a comma before three digits is asked about
+    comma, point = (SCHEMA.validate({**VALID, "bmi": text})[0]["bmi"]
+                    for text in (written.replace(".", ","), written))
+    assert comma == point == bmi
