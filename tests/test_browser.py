@@ -172,6 +172,22 @@ def test_text_typed_into_a_number_field_stays_there_with_a_message_in_view_and_f
     context.close()
 
 
+def test_the_error_summary_links_to_each_field_with_its_message_in_view(browser, server):
+    context, page = phone(browser, 390, 844, script=False)
+    page.goto(server.url + "/")
+    fill(page, {**VALID, "age": "19 years", "children": "9"})
+    with page.expect_navigation():
+        page.click("form[action='/predict'] button[type=submit]")
+    links = page.locator(".error-summary a")
+    assert links.all_inner_texts() == [page.inner_text("#age-error"),
+                                       page.inner_text("#children-error")]
+    page.click(".error-summary a[href='#children']")
+    assert focused(page) == "children"
+    for selector in ("label[for=children]", "#children-error", "#children"):
+        assert in_view(page, selector), selector
+    context.close()
+
+
 def test_the_number_fields_are_text_inputs_the_browser_does_not_judge(page, server, model):
     page.goto(server.url + "/")
     for field in model.schema:
