@@ -235,6 +235,7 @@ def test_after_a_failed_upload_the_errors_are_in_view_and_focused(
     assert page.evaluate("document.activeElement.closest('#batch-errors') !== null")
     assert "Row 2, smoker: must be one of no, yes." in page.locator("#batch-errors").inner_text()
     assert in_view(page, "#batch-errors")
+    assert page.title().startswith("Error: ")
     if width == 390:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"upload-error-phone{'-nojs' if not script else ''}.png"))
