@@ -1,6 +1,7 @@
 """A person in a real browser: headless Chromium (Debian's) driven by Playwright, against
 the app under gunicorn. Screenshots go to artifacts/screenshots/ (git-ignored)."""
 import os
+import re
 
 import pytest
 from playwright import sync_api as playwright_api
@@ -118,6 +119,141 @@ def test_the_page_fits_a_phone(browser, server):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "prediction-phone.png"), full_page=True)
+    context.close()
+
+
+def phone(browser, width: int, height: int, script: bool = True):
+    """A page in a fresh context of that screen size (a phone below 500 px)."""
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  is_mobile=width < 500, java_script_enabled=script)
+    return context, context.new_page()
+
+
+def focused(page) -> str:
+    """The id of the focused element, once autofocus has run (it runs after load)."""
+    page.wait_for_load_state()
+    for _ in range(50):  # polled from here: wait_for_function's eval breaks the page's CSP
+        if page.evaluate("document.activeElement !== document.body"):
+            break
+        page.wait_for_timeout(100)
+    return page.evaluate("document.activeElement.id")
+
+
+# What type="number" did with these: "19 years" arrived empty ("Age is required", the text
+# wiped) and Chromium would not let "27,9" be typed at all.
+@pytest.mark.parametrize("width, height, script", [
+    (390, 844, True), (390, 844, False), (320, 568, False), (1280, 900, True)])
+def test_text_typed_into_a_number_field_stays_there_with_a_message_in_view_and_focused(
+        browser, server, width, height, script):
+    context, page = phone(browser, width, height, script)
+    page.goto(server.url + "/")
+    fill(page, {**VALID, "age": "19 years"})
+    assert page.input_value("#age") == "19 years"  # the browser took it as typed
+    with page.expect_navigation() as navigation:
+        page.click("form[action='/predict'] button[type=submit]")
+    assert navigation.value.status == 400
+    assert page.input_value("#age") == "19 years"  # kept as typed, not wiped
+    message = page.locator("#age-error")
+    # The wording is the schema's; whatever example it gives, it names the field and says
+    # a number is wanted.
+    assert re.match(r"Age must be\b.*\bnumber\b", message.inner_text()), message.inner_text()
+    assert message.is_visible() and in_view(page, "#age-error") and in_view(page, "#age")
+    assert focused(page) == "age"
+    assert "age-error" in page.get_attribute("#age", "aria-describedby").split()
+    assert page.get_attribute("#age", "aria-invalid") == "true"
+    assert page.locator("#prediction").count() == 0
+    # The other fields keep their answers too, and only Age is marked.
+    assert page.input_value("#bmi") == VALID["bmi"]
+    assert page.locator("[aria-invalid=true]").count() == 1
+    assert page.title().startswith("Error: ")
+    if width == 390:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"form-error-phone{'-nojs' if not script else ''}.png"))
+    context.close()
+
+
+def test_the_error_summary_links_to_each_field_with_its_message_in_view(browser, server):
+    context, page = phone(browser, 390, 844, script=False)
+    page.goto(server.url + "/")
+    fill(page, {**VALID, "age": "19 years", "children": "9"})
+    with page.expect_navigation():
+        page.click("form[action='/predict'] button[type=submit]")
+    links = page.locator(".error-summary a")
+    assert links.all_inner_texts() == [page.inner_text("#age-error"),
+                                       page.inner_text("#children-error")]
+    page.click(".error-summary a[href='#children']")
+    assert focused(page) == "children"
+    for selector in ("label[for=children]", "#children-error", "#children"):
+        assert in_view(page, selector), selector
+    context.close()
+
+
+def test_the_number_fields_are_text_inputs_the_browser_does_not_judge(page, server, model):
+    page.goto(server.url + "/")
+    for field in model.schema:
+        if field.kind == "category":
+            continue
+        got = page.eval_on_selector(f"#{field.name}", """e => ({type: e.type,
+            mode: e.inputMode, limits: ["min", "max", "step", "pattern"].filter(
+            a => e.hasAttribute(a)), valid: (e.value = "twelve", e.checkValidity())})""")
+        assert got == {"type": "text", "limits": [], "valid": True,
+                       "mode": "numeric" if field.kind == "integer" else "decimal"}
+
+
+def test_a_decimal_comma_is_read_as_a_decimal_point(page, server, model, pipeline_predict):
+    # Needs the schema that reads one decimal comma (branch csv): "27,9" is 27.9.
+    page.goto(server.url + "/")
+    fill(page, {**VALID, "bmi": "27,9"})
+    with page.expect_navigation() as navigation:
+        page.click("form[action='/predict'] button[type=submit]")
+    assert page.locator("#bmi-error").count() == 0, page.locator("#bmi-error").inner_text()
+    assert navigation.value.status == 200
+    [want] = pipeline_predict(model, [{**VALID, "bmi": "27.9"}])
+    assert float(page.get_attribute("#prediction", "data-value")) == pytest.approx(want, rel=1e-12)
+    assert page.input_value("#bmi") == "27,9"  # shown as the person wrote it
+
+
+def bad_upload(tmp_path, rows: int) -> str:
+    path = tmp_path / "bad.csv"
+    path.write_text("age,sex,bmi,children,smoker,region\n"
+                    + "19,female,27.9,0,maybe,southwest\n" * rows)
+    return str(path)
+
+
+@pytest.mark.parametrize("width, height, script", [
+    (390, 844, True), (390, 844, False), (320, 568, False), (1280, 900, True)])
+def test_after_a_failed_upload_the_errors_are_in_view_and_focused(
+        browser, server, tmp_path, width, height, script):
+    context, page = phone(browser, width, height, script)
+    page.goto(server.url + "/")
+    page.set_input_files("#file", bad_upload(tmp_path, 1))
+    with page.expect_navigation() as navigation:
+        page.click("#batch button[type=submit]")
+    assert navigation.value.status == 400
+    # Not the top of the page with the empty form, as if nothing had happened: the list.
+    assert focused(page) == "batch-errors-title"
+    assert page.evaluate("document.activeElement.closest('#batch-errors') !== null")
+    assert "Row 2, smoker: must be one of no, yes." in page.locator("#batch-errors").inner_text()
+    assert in_view(page, "#batch-errors")
+    assert page.title().startswith("Error: ")
+    if width == 390:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"upload-error-phone{'-nojs' if not script else ''}.png"))
+    context.close()
+
+
+def test_a_long_error_list_opens_at_its_top_on_a_small_phone(browser, server, tmp_path):
+    context, page = phone(browser, 320, 568, script=False)
+    page.goto(server.url + "/")
+    page.set_input_files("#file", bad_upload(tmp_path, 300))
+    page.click("#batch button[type=submit]")
+    assert focused(page) == "batch-errors-title"
+    assert page.locator("#batch-errors").bounding_box()["height"] > 568  # taller than the screen
+    # Its heading and first rows show, not its middle, and the heading near the top of the
+    # screen rather than centred, so the rest of the screen shows the list.
+    assert in_view(page, "#batch-errors-title")
+    assert page.locator("#batch-errors-title").bounding_box()["y"] < 568 / 3
+    assert in_view(page, "#batch-errors-list li:nth-child(4)")
     context.close()
 
 
