@@ -50,10 +50,6 @@ class Field:
     def label(self) -> str:
         return LABELS[self.name]
 
-    @property
-    def step(self) -> str:
-        return "1" if self.kind == "integer" else "0.01"
-
     def rule(self) -> str:
         """The rule in words, for the page and for error messages."""
         if self.kind == "category":
