@@ -11,8 +11,7 @@ import pandas as pd
 
 from charges.model import Model
 from charges.predict import estimate
-from charges.schema import FIELDS
-from charges.sheet import (MAX_COLUMNS, OUTPUT_COLUMNS, BatchError, Header, decode,
+from charges.sheet import (MAX_COLUMNS, BatchError, Header, decode, output_columns,
                            read_header)
 
 MAX_BYTES = 10 * 1024 * 1024  # the app's default MAX_CONTENT_LENGTH
@@ -27,8 +26,8 @@ _OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
 def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
-    """The uploaded CSV with the estimate and its likely range added (OUTPUT_COLUMNS, to the
-    cent), as UTF-8 CSV bytes (with the byte-order mark Excel needs when the upload had one),
+    """The uploaded CSV with the estimate and its likely range added (output_columns, to two
+    decimals), as UTF-8 CSV bytes (with the byte-order mark Excel needs when the upload had one),
     with the upload's separator and decimal mark.
 
     Read, checked, scored and written a chunk of rows at a time, so that memory follows the
@@ -37,7 +36,8 @@ def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
     out = io.StringIO()
     out.write(BOM if text.startswith(BOM) else "")
     text = text.removeprefix(BOM)
-    header = read_header(text)
+    target = model.target["name"]
+    header = read_header(text, model.schema, target)
     rows, problems, written = 0, [], False
     for chunk in read_chunks(text, header, max_rows):
         rows += len(chunk)
@@ -46,7 +46,8 @@ def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
         if problems:  # nothing will be scored, but every chunk's problems are counted
             continue
         scored = estimate(records, model)
-        for name, values in zip(OUTPUT_COLUMNS, (scored.values, scored.low, scored.high)):
+        for name, values in zip(output_columns(target),
+                                (scored.values, scored.low, scored.high)):
             chunk[name] = [round(y, 2) for y in values]
         defuse_formulas(chunk).to_csv(out, header=not written, index=False,
                                       sep=header.dialect.sep, decimal=header.dialect.decimal)
@@ -67,15 +68,16 @@ def limits(max_bytes: int = MAX_BYTES) -> dict:
 
 
 def download_name(uploaded: str) -> str:
-    """people.csv -> people-predictions.csv, safe inside a Content-Disposition header. A .txt
-    or .tsv upload (tab-separated, as Excel saves "Text") is answered as the same kind."""
+    """people.csv -> people-predictions.csv (".csv" -> predictions.csv), safe inside a
+    Content-Disposition header. A .txt or .tsv upload (tab-separated, as Excel saves
+    "Text") is answered as the same kind."""
     # Some browsers send a full path, with either slash; only its last part is the name.
     name = re.split(r"[\\/]", uploaded)[-1]
     stem, dot, kind = name.rpartition(".")
     stem, kind = (stem, kind.lower()) if dot else (name, "")
-    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_"
-                   for c in stem or "insurance")
-    return f"{safe[:100]}-predictions.{kind if kind in ('txt', 'tsv') else 'csv'}"
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in stem)
+    prefix = safe[:100] + "-" if safe else ""
+    return f"{prefix}predictions.{kind if kind in ('txt', 'tsv') else 'csv'}"
 
 
 def read_chunks(text: str, header: Header, max_rows: int = MAX_ROWS) -> Iterator[pd.DataFrame]:
@@ -151,7 +153,9 @@ def validate_rows(table: pd.DataFrame, model: Model,
     """Clean records for every row, and a message for each bad cell, named by the file's
     own column name."""
     records, problems = [], []
-    cells = table[[header.columns[f] for f in FIELDS]].set_axis(list(FIELDS), axis=1)
+    # A column that may be blank and is not in the file reads as blank on every row.
+    present = [f for f in model.schema.names if f in header.columns]
+    cells = table[[header.columns[f] for f in present]].set_axis(present, axis=1)
     for number, row in zip(table.index, cells.to_dict("records")):
         record, errors = model.schema.validate(row, decimal=header.dialect.decimal)
         records.append(record)

@@ -1,5 +1,6 @@
-"""Context for one prediction: where it falls among the training charges, and what-if
-answers from the same model in one batch call."""
+"""Context for one prediction: where it falls among the training targets, and what-if
+answers from the same model in one batch call. The what-ifs are the card's "what_if" specs
+(docs/card.md)."""
 from __future__ import annotations
 
 import functools
@@ -22,7 +23,7 @@ class WhatIf:
 
 @dataclass(frozen=True)
 class Answer:
-    """One person's estimate, its likely range, the group that range was calibrated on
+    """One record's estimate, its likely range, the group that range was calibrated on
     (an entry of the card's interval groups), and the what-ifs."""
     value: float
     low: float
@@ -32,7 +33,7 @@ class Answer:
 
 
 def percentile(value: float, quantiles: Sequence[float] | np.ndarray) -> int:
-    """The share of people in the data whose charges were lower, in whole percent."""
+    """The share of training rows whose target was lower, in whole percent."""
     return int(round(float(np.interp(value, quantiles, _levels(len(quantiles))))))
 
 
@@ -42,24 +43,37 @@ def _levels(n: int) -> np.ndarray:
 
 
 def variants(record: Record, model: Model) -> list[tuple[str, Record]]:
-    """The same person with one thing changed, for each change the data can answer."""
-    schema = model.schema
+    """The same record with one thing changed, for each of the card's what-if specs that
+    applies: a value already set, outside training, or blank is skipped."""
     out = []
-    other = "no" if record["smoker"] == "yes" else "yes"
-    if other in schema["smoker"].categories:
-        out.append(("As a non-smoker" if other == "no" else "As a smoker",
-                    {**record, "smoker": other}))
-    bmi = schema["bmi"]
-    if record["bmi"] != 25 and bmi.minimum <= 25 <= bmi.maximum:
-        out.append(("With a BMI of 25", {**record, "bmi": 25.0}))
-    children = schema["children"]
-    for step, label in ((1, "With one child more"), (-1, "With one child fewer")):
-        if children.minimum <= record["children"] + step <= children.maximum:
-            out.append((label, {**record, "children": record["children"] + step}))
-    for region in schema["region"].categories:
-        if region != record["region"]:
-            out.append((f"Living in the {region}", {**record, "region": region}))
+    for spec in model.card.get("what_if", []):
+        field = model.schema[spec["field"]]
+        current = record[field.name]
+        if spec.get("each"):
+            values = [c for c in field.categories if c != current]
+        elif "by" in spec:
+            values = [] if current is None or current != current else [current + spec["by"]]
+        else:
+            values = [spec["to"]]
+        for value in values:
+            if value != current and _allowed(field, value):
+                label = spec["label"].replace("{value}", str(value))
+                out.append((label, {**record, field.name: _typed(field, value)}))
     return out
+
+
+def _allowed(field, value) -> bool:
+    if field.kind == "category":
+        return value in field.categories
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and field.minimum <= value <= field.maximum
+            and (field.kind != "integer" or float(value).is_integer()))
+
+
+def _typed(field, value):
+    """As validation types it: a whole number as int, a number as float."""
+    return value if field.kind == "category" else (
+        int(value) if field.kind == "integer" else float(value))
 
 
 def explain(record: Record, model: Model) -> Answer:

@@ -1,5 +1,5 @@
-"""The JSON API's input parsed into validated records: one object with the six fields, or a
-list of them.
+"""The JSON API's input parsed into validated records: one object with the card's inputs as
+keys, or a list of them.
 
 Errors come back as {"row": i, "field": name, "message": text}; `row` is the index in the
 list (0 for a single object) and null for problems with the body as a whole."""
@@ -40,7 +40,8 @@ def parse_body(body: bytes, schema: Schema, max_items: int = MAX_ITEMS) -> list[
         raise body_error("the body is nested too deeply") from None
     items = [payload] if isinstance(payload, dict) else payload
     if not isinstance(items, list):
-        raise body_error("send one object with the six fields, or a list of such objects")
+        raise body_error(f"send one object with the {_count(len(schema.fields))} fields, or a "
+                         "list of such objects")
     if not items:
         raise body_error("the list is empty; send at least one object")
     if len(items) > max_items:
@@ -79,3 +80,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     if repeated:
         raise _Refused(f"the key {repeated[0]!r} appears more than once in an object")
     return dict(pairs)
+
+
+def _count(n: int) -> str:
+    """6 -> "six": a count as the API's messages spell it."""
+    return "one two three four five six seven eight nine ten".split()[n - 1] \
+        if 1 <= n <= 10 else str(n)

@@ -21,7 +21,7 @@ import pandas as pd
 from charges import compiled, interval
 from charges.interval import Columns
 from charges.sample import domain_sample
-from charges.schema import FIELDS, TARGET, Schema
+from charges.schema import Schema
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,11 @@ class Model:
     def sha256(self) -> str:
         return self.card["sha256"]
 
+    @property
+    def target(self) -> dict:
+        """The card's target: name, label, format, quantiles, mean."""
+        return self.card["target"]
+
 
 def card_path_for(model_path: Path) -> Path:
     return Path(model_path).with_suffix(".json")
@@ -90,8 +95,11 @@ def load_model(model_path: str | Path) -> Model:
         pipeline = joblib.load(io.BytesIO(data))
     except Exception as exc:  # a matching hash with a broken body means a broken training run
         raise ModelError(f"cannot unpickle {model_path}: {exc!r}") from exc
-    _check_pipeline(pipeline, model_path)
-    schema = Schema.from_card(card)
+    try:
+        schema = Schema.from_card(card)
+    except ValueError as exc:
+        raise ModelError(f"the model card {card_path} has a broken input: {exc}") from None
+    _check_pipeline(pipeline, model_path, schema, card["target"]["name"])
     model = Model(pipeline, card, schema, _predictor(pipeline, schema))
     log.info("loaded %s (%s, sha256 %s), predicting with %s", model_path, model.name,
              digest[:12], "the compiled pipeline" if model.is_compiled else "pipeline.predict")
@@ -105,7 +113,9 @@ def _predictor(pipeline: Any, schema: Schema) -> Predictor:
         return compiled.compile(pipeline, domain_sample(schema, CHECK_ROWS))
     except compiled.Unsupported as why:
         log.warning("not compiled: %s; predicting with pipeline.predict", why)
-        return PipelinePredictor(pipeline)
+    except Exception:  # a pipeline the compiler did not foresee: slower, never down
+        log.exception("compiling failed; predicting with pipeline.predict")
+    return PipelinePredictor(pipeline)
 
 
 def _read_card(card_path: Path) -> dict:
@@ -115,8 +125,8 @@ def _read_card(card_path: Path) -> dict:
         raise ModelError(f"cannot read the model card {card_path}: {exc.strerror}") from exc
     except ValueError as exc:
         raise ModelError(f"the model card {card_path} is not valid JSON: {exc}") from exc
-    missing = ({"sha256", "model", "inputs", "interval"} - set(card) if isinstance(card, dict)
-               else {"all"})
+    missing = ({"sha256", "model", "target", "inputs", "interval"} - set(card)
+               if isinstance(card, dict) else {"all"})
     if missing:
         raise ModelError(f"the model card {card_path} lacks {', '.join(sorted(missing))}")
     try:
@@ -126,12 +136,14 @@ def _read_card(card_path: Path) -> dict:
     return card
 
 
-def _check_pipeline(pipeline: Any, model_path: Path) -> None:
+def _check_pipeline(pipeline: Any, model_path: Path, schema: Schema, target: str) -> None:
+    """The pipeline must have been fitted on exactly the card's inputs, in the card's order."""
     from sklearn.pipeline import Pipeline
 
     if not isinstance(pipeline, Pipeline):
         raise ModelError(f"{model_path} holds a {type(pipeline).__name__}, not a pipeline")
     # PyCaret fits its pipeline on the frame with the target, so the target is among them.
-    columns = [c for c in getattr(pipeline, "feature_names_in_", []) if c != TARGET]
-    if columns != list(FIELDS):
-        raise ModelError(f"{model_path} was fitted on columns {columns}, not {list(FIELDS)}")
+    columns = [c for c in getattr(pipeline, "feature_names_in_", []) if c != target]
+    if columns != schema.names:
+        raise ModelError(f"{model_path} was fitted on columns {columns}, but its card lists "
+                         f"{schema.names}")

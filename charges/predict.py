@@ -1,4 +1,4 @@
-"""The prediction core: validated records and a loaded model in, dollars and ranges out.
+"""The prediction core: validated records and a loaded model in, estimates and ranges out.
 
 The views are thin adapters around estimate() (MLflow's scoring-server pattern), so tests
 can hand in any loaded model."""
@@ -11,31 +11,32 @@ import numpy as np
 
 from charges import interval
 from charges.model import Model
-from charges.schema import DTYPES, FIELDS, Record
+from charges.schema import Record, Schema
 
 
 @dataclass(frozen=True)
 class Estimates:
-    """Expected yearly charges and the likely range around each, in the records' order."""
+    """The estimated target and the likely range around each, in the records' order."""
     values: list[float]
     low: list[float]
     high: list[float]
     groups: list[int]  # each record's calibration group: an index into the card's groups
 
 
-def to_columns(records: Iterable[Record]) -> dict[str, np.ndarray]:
+def to_columns(records: Iterable[Record], schema: Schema) -> dict[str, np.ndarray]:
     """Validated records as the training columns: one array per field, in its training
-    dtype. Columns, not a DataFrame: a compiled predictor reads them as they are."""
+    dtype (a blank number is NaN, a blank category None). Columns, not a DataFrame: a
+    compiled predictor reads them as they are."""
     records = list(records)
-    return {name: np.array([r[name] for r in records], dtype=dtype)
-            for name, dtype in DTYPES.items()}
+    return {f.name: np.array([r[f.name] for r in records], dtype=f.dtype) for f in schema}
 
 
 def estimate(records: Iterable[Record], model: Model) -> Estimates:
-    """Predicted yearly charges with the range training calibrated for each record's group."""
-    columns = to_columns(records)
-    if not len(columns[FIELDS[0]]):
+    """The predicted target with the range training calibrated for each record's group."""
+    records = list(records)
+    if not records:
         return Estimates([], [], [], [])
+    columns = to_columns(records, model.schema)
     values = np.asarray(model.predictor(columns), dtype=np.float64)
     if not np.isfinite(values).all():
         # Valid inputs never give this from a sound model; showing it (or emitting NaN in

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from charges.schema import DTYPES, FIELDS, Schema
+from charges.schema import Schema
 
 
 def domain_sample(schema: Schema, n: int, seed: int = 0) -> pd.DataFrame:
     """n random valid inputs over the whole domain, typed as the app types them. Row 0 holds
-    every minimum, row 1 every maximum; the first rows cycle through every category."""
+    every minimum, row 1 every maximum; the first rows cycle through every category. A field
+    that may be blank is blank (NaN, or None for a category) in row 2 and in every tenth row
+    after, so a compiled predictor must also agree on what the pipeline imputes."""
     rng = np.random.default_rng(seed)
     data = {}
     for f in schema:
@@ -24,5 +26,8 @@ def domain_sample(schema: Schema, n: int, seed: int = 0) -> pd.DataFrame:
             values[::2] = np.clip(values[::2].round(2), f.minimum, f.maximum)
         if f.kind != "category":
             values[:2] = f.minimum, f.maximum
+        if f.blank:
+            values = values.astype(object if f.kind == "category" else np.float64)
+            values[2::10] = f.missing
         data[f.name] = values
-    return pd.DataFrame(data, columns=list(FIELDS)).astype(DTYPES)
+    return pd.DataFrame(data, columns=schema.names).astype(schema.dtypes)

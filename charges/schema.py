@@ -1,7 +1,8 @@
-"""The six inputs, their rules, and validation shared by the form, the CSV upload and the API.
+"""The inputs, their rules, and validation shared by the form, the CSV upload and the API.
 
-The names are the training columns. Ranges and categories come from deployment.json, written
-by training, so a retrained model on other data brings its own rules.
+Everything about a field comes from the card's "inputs" (deployment.json, written by
+training): its column name, kind, dtype, label, help, range or categories, and whether it may
+be left blank. Nothing about any data set is written here (docs/card.md).
 """
 from __future__ import annotations
 
@@ -10,16 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-FIELDS = ("age", "sex", "bmi", "children", "smoker", "region")
-CATEGORICAL = frozenset({"sex", "smoker", "region"})
-INTEGER = frozenset({"age", "children"})
-TARGET = "charges"
-# The dtypes pandas gives the training CSV: the pipeline saw exactly these.
-DTYPES = {name: "object" if name in CATEGORICAL else "int64" if name in INTEGER else "float64"
-          for name in FIELDS}
-
-LABELS = {"age": "Age", "sex": "Sex", "bmi": "BMI", "children": "Children",
-          "smoker": "Smoker", "region": "Region"}
+KINDS = ("integer", "number", "category")
+DTYPES = ("int64", "float64", "object")
 
 # Python's float() also takes "nan", "1_000" and " 12 ": a person typing into a form or a
 # spreadsheet cell means none of those, so text must look like a plain decimal number.
@@ -40,15 +33,28 @@ Errors = dict[str, str]
 
 @dataclass(frozen=True)
 class Field:
-    name: str
+    name: str  # the training column, exactly as the file spells it
     kind: str  # "integer", "number" or "category"
     minimum: float | None = None
     maximum: float | None = None
     categories: tuple[str, ...] = ()
+    label: str = ""  # defaults to the name
+    help: str | None = None
+    blank: bool = False  # training saw missing values here: the pipeline imputes them
+    dtype: str = ""  # the pandas dtype the pipeline was fitted with
+    median: float | None = None
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
+        if not self.dtype:
+            object.__setattr__(self, "dtype", {"category": "object", "integer": "int64"}
+                               .get(self.kind, "float64"))
 
     @property
-    def label(self) -> str:
-        return LABELS[self.name]
+    def missing(self) -> float | None:
+        """What a blank sends to the pipeline: NaN for a number, None for a category."""
+        return None if self.kind == "category" else math.nan
 
     def rule(self) -> str:
         """The rule in words, for the page and for error messages."""
@@ -75,6 +81,8 @@ class Field:
         `decimal` as the decimal mark ("," in a semicolon CSV from a European spreadsheet).
         """
         if value is None or (isinstance(value, str) and not value.strip()):
+            if self.blank:
+                return self.missing
             raise ValueError("is required")
         if self.kind == "category":
             return self._category(value)
@@ -137,16 +145,25 @@ class Schema:
 
     @classmethod
     def from_card(cls, card: Mapping) -> "Schema":
-        inputs = card["inputs"]
+        """The fields of card["inputs"], in its order (the pipeline's); ValueError saying
+        what is wrong with an input."""
         fields = []
-        for name in FIELDS:
-            spec = inputs[name]
-            if name in CATEGORICAL:
-                fields.append(Field(name, "category", categories=tuple(spec["categories"])))
-            else:
-                fields.append(Field(name, "integer" if name in INTEGER else "number",
-                                    minimum=spec["min"], maximum=spec["max"]))
+        for name, spec in card["inputs"].items():
+            try:
+                fields.append(_field(name, spec))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"input {name!r}: {exc}") from None
+        if not fields:
+            raise ValueError("the card lists no inputs")
         return cls(fields)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.fields)
+
+    @property
+    def dtypes(self) -> dict[str, str]:
+        return {f.name: f.dtype for f in self}
 
     def __iter__(self):
         return iter(self.fields.values())
@@ -166,6 +183,27 @@ class Schema:
             except ValueError as exc:
                 errors[field.name] = str(exc)
         return record, errors
+
+
+def _field(name: str, spec: Mapping) -> Field:
+    kind = spec["kind"]
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    dtype = spec.get("dtype") or ("object" if kind == "category" else
+                                  "int64" if kind == "integer" else "float64")
+    if dtype not in DTYPES or (dtype == "object") != (kind == "category"):
+        raise ValueError(f"dtype {dtype!r} does not fit kind {kind!r}")
+    words = {"label": spec.get("label") or name, "help": spec.get("help"),
+             "blank": bool(spec.get("blank", False)), "dtype": dtype}
+    if kind == "category":
+        categories = tuple(spec["categories"])
+        if not categories or not all(isinstance(c, str) for c in categories):
+            raise ValueError("categories must be a non-empty list of text")
+        return Field(name, kind, categories=categories, **words)
+    low, high = spec["min"], spec["max"]
+    if not (isinstance(low, (int, float)) and isinstance(high, (int, float)) and low <= high):
+        raise ValueError("min and max must be numbers, min <= max")
+    return Field(name, kind, minimum=low, maximum=high, median=spec.get("median"), **words)
 
 
 def _num(value: float | None, decimal: str = ".") -> str:

@@ -8,11 +8,9 @@ import csv
 import io
 from dataclasses import dataclass
 
-from charges.schema import FIELDS
+from charges.schema import Schema
 
 MAX_COLUMNS = 100
-# What a download adds, in this order; an upload that has any of them already is refused.
-OUTPUT_COLUMNS = ("predicted_charges", "predicted_low", "predicted_high")
 SAVE_AS_CSV = "In Excel choose File › Save As › CSV UTF-8, then upload that."
 
 
@@ -54,6 +52,12 @@ class Header:
     @property
     def keys(self) -> list[str]:
         return [name or f"\0{letter(i)}" for i, name in enumerate(self.names)]
+
+
+def output_columns(target: str) -> tuple[str, str, str]:
+    """What a download adds, in this order; an upload that has any of them already is
+    refused."""
+    return f"predicted_{target}", "predicted_low", "predicted_high"
 
 
 def letter(index: int) -> str:
@@ -111,19 +115,20 @@ def _not_utf8(content: bytes, at: int) -> str:
             "saved in another encoding (such as Windows-1252). " + SAVE_AS_CSV)
 
 
-def read_header(text: str) -> Header:
+def read_header(text: str, schema: Schema, target: str) -> Header:
     """The column names, in the file's dialect, checked before pandas would quietly rename
     or invent any. The dialect is the one whose reading of the first line finds the most
-    training columns (commas when none does better)."""
+    training columns (commas when none does better). A column that may be left blank may
+    also be left out."""
     parsed, failed = [], []
     for dialect in DIALECTS:
         try:
             parsed.append((_names(text, dialect), dialect))
         except csv.Error as exc:  # e.g. a whole comma header as one over-long field
             failed.append((dialect, exc))
-    names, dialect = max(parsed, key=lambda found: len(match(found[0])[0]),
+    names, dialect = max(parsed, key=lambda found: len(match(found[0], schema)[0]),
                          default=([], COMMA))
-    columns, missing, doubled = match(names)
+    columns, missing, doubled = match(names, schema)
     if failed and failed[0][0] is COMMA and not columns:
         raise BatchError([f"The header could not be read as CSV ({failed[0][1]})."])
     if not any(names):
@@ -134,7 +139,8 @@ def read_header(text: str) -> Header:
     repeated = sorted({name for name in names if name and names.count(name) > 1})
     if repeated:
         raise BatchError([f"The header names {', '.join(repeated)} more than once."])
-    taken = [name for name in names if name.casefold() in OUTPUT_COLUMNS]
+    outputs = [name.casefold() for name in output_columns(target)]
+    taken = [name for name in names if name.casefold() in outputs]
     if taken:  # writing over them would lose what the file says there
         raise BatchError([f"The file already has a {taken[0]} column; remove or rename it "
                           "and upload again."])
@@ -147,8 +153,8 @@ def read_header(text: str) -> Header:
                           "CSV, with commas (or semicolons, or tabs) between values."])
     if missing:
         raise BatchError([f"The header lacks the column{'s' if len(missing) > 1 else ''} "
-                          f"{', '.join(missing)}. It needs {', '.join(FIELDS)} (in any "
-                          "order, in any letter case; other columns are kept)."])
+                          f"{', '.join(missing)}. It needs {', '.join(schema.names)} (in "
+                          "any order, in any letter case; other columns are kept)."])
     return Header(names, columns, dialect)
 
 
@@ -157,21 +163,22 @@ def _names(text: str, dialect: Dialect) -> list[str]:
     return [name.strip() for name in first]
 
 
-def match(names: list[str]) -> tuple[dict[str, str], list[str], tuple | None]:
-    """({training column: the file's name for it}, [training columns not found],
+def match(names: list[str], schema: Schema) -> tuple[dict[str, str], list[str], tuple | None]:
+    """({training column: the file's name for it}, [required training columns not found],
     (a training column, [the file's names for it]) where the file has it more than once).
 
     A name matches ignoring letter case, except where two training columns differ only by
     case: those need their exact spelling."""
     columns, missing, doubled = {}, [], None
-    for field in FIELDS:
-        exact = any(other != field and other.casefold() == field.casefold() for other in FIELDS)
+    fields = schema.names
+    for field in fields:
+        exact = any(other != field and other.casefold() == field.casefold() for other in fields)
         found = [name for name in names
                  if (name == field if exact else name.casefold() == field.casefold())]
         if len(found) > 1:
             doubled = doubled or (field, found)
         if found:
             columns[field] = found[0]
-        else:
+        elif not schema[field].blank:
             missing.append(field)
     return columns, missing, doubled
