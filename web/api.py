@@ -30,4 +30,5 @@ def predict_api():
 @bp.get("/openapi.json")
 def openapi_json():
     model = current().model
-    return jsonify(openapi.document(model.schema, model.card, upload_limits()["megabytes"]))
+    return jsonify(openapi.document(model.schema, model.card, upload_limits()["megabytes"],
+                                    current().words))

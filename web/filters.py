@@ -1,20 +1,59 @@
-"""The templates' filters: how numbers are shown to a person."""
+"""How numbers are shown to a person: the target's values in the card's format, and shares."""
 from __future__ import annotations
 
 import functools
+import math
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Mapping
 
 
-def dollars(value: float) -> str:
-    """$23,624.08; a negative amount (possible from a linear model) keeps its sign in front."""
-    sign = "−" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+@dataclass(frozen=True)
+class Format:
+    """The card's target "format": {"prefix": "$", "suffix": "", "decimals": 0} shows
+    16659.84 as $16,660. A negative value (possible from a linear model) keeps a real minus
+    sign in front of the prefix."""
+    prefix: str = ""
+    suffix: str = ""
+    decimals: int = 0
+
+    @classmethod
+    def of(cls, target: Mapping) -> "Format":
+        given = target.get("format") or {}
+        return cls(given.get("prefix", ""), given.get("suffix", ""), int(given.get("decimals", 0)))
+
+    def amount(self, value: float) -> str:
+        """An estimate: $16,660, with no more decimals than the data's own."""
+        return self._show(value, self.decimals)
+
+    def precise(self, value: float) -> str:
+        """An error measure or a statistic of the data: at least two decimals ($1,668.05)."""
+        return self._show(value, max(self.decimals, 2))
+
+    def signed(self, value: float) -> str:
+        """+$1,234 or −$1,234: the difference of two estimates, so the sign is always shown."""
+        return ("+" if value >= 0 else "−") + self.amount(abs(value))
+
+    def tick(self, value: float, step: float) -> str:
+        """An axis label, as short as the step between ticks allows: $10k, 2.5, 40%."""
+        for scale, letter in ((1e6, "M"), (1e3, "k"), (1, "")):
+            if step >= scale:
+                break
+        places = _places(step / scale)
+        sign = "−" if value < 0 else ""
+        return f"{sign}{self.prefix}{abs(value) / scale:,.{places}f}{letter}{self.suffix}"
+
+    def _show(self, value: float, places: int) -> str:
+        sign = "−" if value < 0 else ""
+        return f"{sign}{self.prefix}{abs(value):,.{places}f}{self.suffix}"
 
 
-def whole_dollars(value: float) -> str:
-    """$16,660: an estimate, where cents would claim a precision it does not have."""
-    sign = "−" if value < 0 else ""
-    return f"{sign}${abs(value):,.0f}"
+def _places(step: float) -> int:
+    """The decimals a multiple of step needs: 0 for 10, 1 for 2.5, 2 for 0.05."""
+    for places in range(7):
+        if math.isclose(step, round(step, places), rel_tol=1e-9):
+            return places
+    return 6
 
 
 # Every result page asks for the same few shares (the card's), so Fraction's search runs
@@ -32,9 +71,4 @@ def one_in(share: float) -> str:
     return f"1 in {round(1 / share)}"
 
 
-def signed_dollars(value: float) -> str:
-    """+$1,234 or −$1,234: the difference of two estimates, so the sign is always shown."""
-    return ("+" if value >= 0 else "−") + whole_dollars(abs(value))
-
-
-FILTERS = (dollars, whole_dollars, signed_dollars, one_in)
+FILTERS = (one_in,)

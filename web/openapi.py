@@ -1,13 +1,16 @@
-"""The API's OpenAPI 3.1 document, built from the same schema the validation uses."""
+"""The API's OpenAPI 3.1 document, built from the same schema the validation uses and worded
+by the card (web.words)."""
 from __future__ import annotations
 
 from charges.json_input import MAX_ITEMS
 from charges.schema import Schema
+from web.words import Words
 
 
-def document(schema: Schema, card: dict, max_megabytes: int) -> dict:
-    person = {"type": "object", "required": list(schema.fields), "properties": {
-        f.name: _property(f) for f in schema}}
+def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict:
+    record = say("api_record")
+    person = {"type": "object", "required": [f.name for f in schema if not f.blank],
+              "properties": {f.name: _property(f) for f in schema}}
     error = {"type": "object", "required": ["row", "field", "message"], "properties": {
         "row": {"type": ["integer", "null"], "description": "index in the list; null: the body"},
         "field": {"type": ["string", "null"]},
@@ -18,15 +21,13 @@ def document(schema: Schema, card: dict, max_megabytes: int) -> dict:
     result = {"type": "object", "required": ["predictions", "intervals", "coverage", "model"],
               "properties": {
         "predictions": {"type": "array", "items": {"type": "number"},
-                        "description": "expected yearly charges in US dollars, in input order"},
-        "intervals": {"type": "array", "description": (
-            f"the likely range of each prediction, in the same order: {coverage:.0%} of "
-            "people like that one paid within it, as measured on people the model had not "
-            "seen (0 <= low <= prediction <= high)"),
+                        "description": say("api_predictions")},
+        "intervals": {"type": "array", "description": say("api_intervals",
+                                                           percent=f"{coverage:.0%}"),
             "items": {"type": "object", "required": ["low", "high"], "properties": {
                 "low": {"type": "number", "minimum": 0}, "high": {"type": "number"}}}},
         "coverage": {"type": "number", "const": coverage,
-                     "description": "the share of people whose bill a range holds"},
+                     "description": say("api_coverage")},
         "model": {"type": "object", "properties": {
             "name": {"type": "string"}, "sha256": {"type": "string"},
             "trained_at": {"type": "string", "format": "date-time"}}}}}
@@ -36,27 +37,36 @@ def document(schema: Schema, card: dict, max_megabytes: int) -> dict:
 
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Insurance charges predictor", "version": card["sha256"][:12],
+        "info": {"title": say("title"), "version": card["sha256"][:12],
                  "description": f"{card['model']['name']} trained {card['trained_at']}. "
-                                "Estimates only, not a quote."},
+                                + say("api_note")},
         "paths": {"/api/predict": {"post": {
-            "summary": "Predict yearly medical insurance charges",
+            "summary": say("api_summary"),
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "oneOf": [{"$ref": "#/components/schemas/Person"},
+                "oneOf": [{"$ref": f"#/components/schemas/{record}"},
                           {"type": "array", "minItems": 1, "maxItems": MAX_ITEMS,
-                           "items": {"$ref": "#/components/schemas/Person"}}]}}}},
+                           "items": {"$ref": f"#/components/schemas/{record}"}}]}}}},
             "responses": {
-                "200": {"description": "one prediction per person", **json_body("Result")},
+                "200": {"description": say("api_ok"), **json_body("Result")},
                 "400": {"description": "the body is not JSON, or not an object or list",
                         **json_body("Errors")},
                 "413": {"description": f"the body is larger than {max_megabytes} MB", **json_body("Errors")},
                 "422": {"description": "some values are invalid; nothing was predicted",
                         **json_body("Errors")}}}}},
-        "components": {"schemas": {"Person": person, "Result": result, "Errors": errors}},
+        "components": {"schemas": {record: person, "Result": result, "Errors": errors}},
     }
 
 
 def _property(field) -> dict:
+    """The field's JSON type and rule; one that may be blank also takes null (or leaving the
+    key out)."""
     if field.kind == "category":
-        return {"type": "string", "enum": list(field.categories)}
-    return {"type": field.kind, "minimum": field.minimum, "maximum": field.maximum}
+        found = {"type": "string", "enum": list(field.categories)}
+    else:
+        found = {"type": field.kind, "minimum": field.minimum, "maximum": field.maximum}
+    if field.blank:
+        found["type"] = [found["type"], "null"]
+        found.get("enum", []).append(None)
+    if field.help:
+        found["description"] = field.help
+    return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from charges import batch, insight
+from charges.sheet import output_columns
 from web.filters import FILTERS
 from web.state import current, upload_limits
 
@@ -14,13 +15,17 @@ for _filter in FILTERS:
 
 @bp.app_context_processor
 def model_facts() -> dict:
-    return {"card": current().model.card, "limits": upload_limits()}
+    state = current()
+    return {"card": state.model.card, "limits": upload_limits(), "say": state.words,
+            "fmt": state.fmt}
 
 
 def page(status: int = 200, **context):
     context.setdefault("values", {})
     context.setdefault("errors", {})
-    return render_template("index.html", schema=current().model.schema, **context), status
+    model = current().model
+    return render_template("index.html", schema=model.schema, ids=current().ids,
+                           outputs=output_columns(model.target["name"]), **context), status
 
 
 @bp.get("/")
