@@ -16,8 +16,8 @@ from app import ROOT, create_app
 from bench.probe import VALID
 from bench.servers import SPECS, Server
 from charges.model import load_model
-from charges.schema import DTYPES, FIELDS
 from training.train import DEFAULT_DATA
+from tests.support import DTYPES, FIELDS
 
 APP = next(spec for spec in SPECS if spec.name == "app")
 

@@ -1,7 +1,10 @@
 """DataFrame ways into the prediction core, for tests and bench: the app itself scores
-validated records as columns (charges.predict.estimate) and never needs these."""
+validated records as columns (charges.predict.estimate) and never needs these. And the
+shipped insurance model's columns, read from its card, for the tests that drive it."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -10,12 +13,20 @@ import pandas as pd
 from charges import interval
 from charges.model import Model
 from charges.predict import to_columns
-from charges.schema import DTYPES, FIELDS, Record
+from charges.schema import Record, Schema
+
+# The shipped (insurance) card's inputs: what the app's code no longer names anywhere.
+CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())
+SCHEMA = Schema.from_card(CARD)
+FIELDS = tuple(SCHEMA.names)
+DTYPES = SCHEMA.dtypes
+CATEGORICAL = frozenset(f.name for f in SCHEMA if f.kind == "category")
+TARGET = CARD["target"]["name"]
 
 
-def to_frame(records: Iterable[Record]) -> pd.DataFrame:
+def to_frame(records: Iterable[Record], schema: Schema = SCHEMA) -> pd.DataFrame:
     """Validated records as the DataFrame the pipeline was trained on: its columns, its dtypes."""
-    return pd.DataFrame(to_columns(records), copy=False)
+    return pd.DataFrame(to_columns(records, schema), copy=False)
 
 
 def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -37,8 +48,8 @@ def ranges(columns: Mapping[str, np.ndarray], estimates: np.ndarray,
 
 def assert_spans_the_domain(sample: pd.DataFrame, schema):
     """Every category, every whole number, both bounds, in the app's columns and dtypes."""
-    assert list(sample.columns) == list(FIELDS)
-    assert sample.dtypes.astype(str).to_dict() == DTYPES
+    assert list(sample.columns) == schema.names
+    assert sample.dtypes.astype(str).to_dict() == schema.dtypes
     for field in schema:
         column = sample[field.name]
         if field.kind == "category":

@@ -18,7 +18,7 @@ def form_with_errors(page, url, tmp_path):
     fill(page, {**VALID, "age": "19 years", "bmi": "300"})
     with page.expect_navigation():
         page.click("form[action='/predict'] button[type=submit]")
-    assert page.locator("#age-error").count() == 1
+    assert page.locator("#field-age-error").count() == 1
 
 
 def result(page, url, tmp_path):

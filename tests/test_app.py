@@ -10,23 +10,23 @@ from hypothesis import event, example, given
 
 from app import create_app
 from bench.probe import VALID
-from charges.schema import FIELDS
 from tests import strategies
+from tests.support import FIELDS
 
 
 def field_error(html: str, name: str) -> str | None:
-    found = re.search(rf'id="{name}-error"[^>]*>([^<]*)<', html)
+    found = re.search(rf'id="field-{name}-error"[^>]*>([^<]*)<', html)
     return found.group(1) if found else None
 
 
 def test_form_has_every_field_labelled_with_training_ranges(client, model):
     html = client.get("/").get_data(as_text=True)
     for field in model.schema:
-        assert f'<label for="{field.name}">' in html
-        assert f'id="{field.name}" name="{field.name}"' in html
+        assert f'<label for="field-{field.name}">' in html
+        assert f'id="field-{field.name}" name="{field.name}"' in html
     # Text inputs the server judges (docs/form.md); the ranges are said in words.
-    assert re.search(r'id="age"[^>]*type="text"[^>]*inputmode="numeric"', html, re.S)
-    assert re.search(r'id="bmi"[^>]*type="text"[^>]*inputmode="decimal"', html, re.S)
+    assert re.search(r'id="field-age"[^>]*type="text"[^>]*inputmode="numeric"', html, re.S)
+    assert re.search(r'id="field-bmi"[^>]*type="text"[^>]*inputmode="decimal"', html, re.S)
     assert "a whole number from 18 to 64" in html and "a number from 15.96 to 53.13" in html
     for category in model.schema["region"].categories:
         assert f'<option value="{category}"' in html
@@ -41,7 +41,7 @@ def test_valid_post_shows_the_pipelines_prediction_in_dollars(post_form, model, 
     assert prediction_of(html) == pytest.approx(want, rel=1e-12)
     assert f">${want:,.0f}</p>" in html  # whole dollars: cents would be false precision
     # The person's answers stay in the form.
-    assert 'id="age" name="age"' in html and 'value="19"' in html and 'value="27.9"' in html
+    assert 'id="field-age" name="age"' in html and 'value="19"' in html and 'value="27.9"' in html
     assert re.search(r'<option value="southwest"\s+selected', html)
 
 
@@ -65,7 +65,7 @@ def test_bad_value_is_400_with_a_message_next_to_the_field_and_no_prediction(
     html = response.get_data(as_text=True)
     assert field_error(html, field) == message
     assert 'id="prediction"' not in html
-    assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', html, re.S)
+    assert re.search(rf'id="field-{field}"[^>]*aria-invalid="true"', html, re.S)
 
 
 @pytest.mark.parametrize("missing", FIELDS)
@@ -199,7 +199,7 @@ def test_any_form_input_is_a_prediction_or_a_400(post_form, model, pipeline_pred
         found = re.search(r'id="range"[^>]*data-low="([^"]+)" data-high="([^"]+)"', html)
         assert 0 <= float(found.group(1)) <= value <= float(found.group(2))
     else:
-        assert errors and all(f'id="{name}-error"' in html for name in errors)
+        assert errors and all(f'id="field-{name}-error"' in html for name in errors)
 
 
 def test_a_decimal_comma_and_capitalised_categories_are_read_as_the_training_values(

@@ -8,7 +8,7 @@ import pytest
 
 from charges import batch
 from charges.batch import BatchError
-from charges.schema import FIELDS
+from tests.support import FIELDS
 
 HEADER = ",".join(FIELDS)
 VALID_ROW = "19,female,27.9,0,yes,southwest"
@@ -195,7 +195,7 @@ def test_chunks_change_nothing_in_the_download_or_the_problems(model, data, monk
     ("people.csv", "people-predictions.csv"),
     ("C:\\Users\\ana\\people.csv", "people-predictions.csv"),
     ("/home/ana/people.v2.csv", "people.v2-predictions.csv"),
-    (".csv", "insurance-predictions.csv"),
+    (".csv", "predictions.csv"),
     ('a"b\r\nX: y;é.csv', "a_b__X__y__-predictions.csv"),
     ("people", "people-predictions.csv"),
     ("people.xlsx", "people-predictions.csv"),

@@ -7,7 +7,7 @@ from bench.probe import VALID
 def test_the_bare_bound_renders_the_apps_form_and_echoes_a_post():
     client = bare_app.app.test_client()
     page = client.get("/")
-    assert page.status_code == 200 and 'id="age" name="age"' in page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="field-age" name="age"' in page.get_data(as_text=True)
     # The form's own links are built as the app builds them, not left to the "#" fallback.
     assert 'action="/predict"' in page.get_data(as_text=True)
     posted = client.post("/predict", data=VALID)

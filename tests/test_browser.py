@@ -39,9 +39,9 @@ def page(browser):
 def fill(page, fields):
     for name, value in fields.items():
         if name in ("sex", "smoker", "region"):
-            page.select_option(f"#{name}", value)
+            page.select_option(f"#field-{name}", value)
         else:
-            page.fill(f"#{name}", value)
+            page.fill(f"#field-{name}", value)
 
 
 def test_a_person_gets_the_prediction_for_the_example(page, server, model, pipeline_predict):
@@ -57,7 +57,7 @@ def test_a_person_gets_the_prediction_for_the_example(page, server, model, pipel
     low, high = (float(page.locator("#range").get_attribute(a)) for a in ("data-low", "data-high"))
     assert 0 <= low <= want <= high
     assert page.locator("svg[role=img] rect.band").count() == 1
-    assert page.input_value("#age") == "19"  # the answers stay in the form
+    assert page.input_value("#field-age") == "19"  # the answers stay in the form
     assert page.locator("svg[role=img] rect.bar").count() > 10
     assert page.locator("svg[role=img] rect.bar.mark").count() == 1
     cells = page.locator("#what-if td[data-value]")
@@ -73,8 +73,8 @@ def test_invalid_form_shows_messages_and_focuses_the_first_error(page, server):
     page.goto(server.url + "/")
     fill(page, {**VALID, "age": "300", "bmi": "5"})
     page.click("button[type=submit]")
-    assert page.locator("#age-error").inner_text() == "Age must be from 18 to 64."
-    assert page.locator("#bmi-error").inner_text() == "BMI must be from 15.96 to 53.13."
+    assert page.locator("#field-age-error").inner_text() == "Age must be from 18 to 64."
+    assert page.locator("#field-bmi-error").inner_text() == "BMI must be from 15.96 to 53.13."
     assert page.locator("#prediction").count() == 0
     assert page.evaluate("document.activeElement.id") == "age"
 
@@ -148,22 +148,22 @@ def test_text_typed_into_a_number_field_stays_there_with_a_message_in_view_and_f
     context, page = phone(browser, width, height, script)
     page.goto(server.url + "/")
     fill(page, {**VALID, "age": "19 years"})
-    assert page.input_value("#age") == "19 years"  # the browser took it as typed
+    assert page.input_value("#field-age") == "19 years"  # the browser took it as typed
     with page.expect_navigation() as navigation:
         page.click("form[action='/predict'] button[type=submit]")
     assert navigation.value.status == 400
-    assert page.input_value("#age") == "19 years"  # kept as typed, not wiped
-    message = page.locator("#age-error")
+    assert page.input_value("#field-age") == "19 years"  # kept as typed, not wiped
+    message = page.locator("#field-age-error")
     # The wording is the schema's; whatever example it gives, it names the field and says
     # a number is wanted.
     assert re.match(r"Age must be\b.*\bnumber\b", message.inner_text()), message.inner_text()
-    assert message.is_visible() and in_view(page, "#age-error") and in_view(page, "#age")
+    assert message.is_visible() and in_view(page, "#field-age-error") and in_view(page, "#field-age")
     assert focused(page) == "age"
-    assert "age-error" in page.get_attribute("#age", "aria-describedby").split()
-    assert page.get_attribute("#age", "aria-invalid") == "true"
+    assert "field-age-error" in page.get_attribute("#field-age", "aria-describedby").split()
+    assert page.get_attribute("#field-age", "aria-invalid") == "true"
     assert page.locator("#prediction").count() == 0
     # The other fields keep their answers too, and only Age is marked.
-    assert page.input_value("#bmi") == VALID["bmi"]
+    assert page.input_value("#field-bmi") == VALID["bmi"]
     assert page.locator("[aria-invalid=true]").count() == 1
     assert page.title().startswith("Error: ")
     if width == 390:
@@ -179,11 +179,11 @@ def test_the_error_summary_links_to_each_field_with_its_message_in_view(browser,
     with page.expect_navigation():
         page.click("form[action='/predict'] button[type=submit]")
     links = page.locator(".error-summary a")
-    assert links.all_inner_texts() == [page.inner_text("#age-error"),
-                                       page.inner_text("#children-error")]
-    page.click(".error-summary a[href='#children']")
+    assert links.all_inner_texts() == [page.inner_text("#field-age-error"),
+                                       page.inner_text("#field-children-error")]
+    page.click(".error-summary a[href='#field-children']")
     assert focused(page) == "children"
-    for selector in ("label[for=children]", "#children-error", "#children"):
+    for selector in ("label[for=field-children]", "#field-children-error", "#field-children"):
         assert in_view(page, selector), selector
     context.close()
 
@@ -193,7 +193,7 @@ def test_the_number_fields_are_text_inputs_the_browser_does_not_judge(page, serv
     for field in model.schema:
         if field.kind == "category":
             continue
-        got = page.eval_on_selector(f"#{field.name}", """e => ({type: e.type,
+        got = page.eval_on_selector(f"#field-{field.name}", """e => ({type: e.type,
             mode: e.inputMode, limits: ["min", "max", "step", "pattern"].filter(
             a => e.hasAttribute(a)), valid: (e.value = "twelve", e.checkValidity())})""")
         assert got == {"type": "text", "limits": [], "valid": True,
@@ -206,11 +206,11 @@ def test_a_decimal_comma_is_read_as_a_decimal_point(page, server, model, pipelin
     fill(page, {**VALID, "bmi": "27,9"})
     with page.expect_navigation() as navigation:
         page.click("form[action='/predict'] button[type=submit]")
-    assert page.locator("#bmi-error").count() == 0, page.locator("#bmi-error").inner_text()
+    assert page.locator("#field-bmi-error").count() == 0, page.locator("#field-bmi-error").inner_text()
     assert navigation.value.status == 200
     [want] = pipeline_predict(model, [{**VALID, "bmi": "27.9"}])
     assert float(page.get_attribute("#prediction", "data-value")) == pytest.approx(want, rel=1e-12)
-    assert page.input_value("#bmi") == "27,9"  # shown as the person wrote it
+    assert page.input_value("#field-bmi") == "27,9"  # shown as the person wrote it
 
 
 def bad_upload(tmp_path, rows: int) -> str:

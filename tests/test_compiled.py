@@ -19,8 +19,7 @@ from charges.compiled import replay
 from charges.model import PipelinePredictor, load_model
 from charges.predict import estimate
 from charges.sample import domain_sample
-from charges.schema import DTYPES, FIELDS
-from tests.support import assert_spans_the_domain, columns_of, predict_frame, to_frame
+from tests.support import DTYPES, FIELDS, assert_spans_the_domain, columns_of, predict_frame, to_frame
 from training import train
 
 DOMAIN_ROWS = 12_000

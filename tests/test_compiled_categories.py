@@ -8,8 +8,7 @@ import pytest
 from charges.compiled.categories import FEW_ROWS, Encoder
 from charges.compiled.unsupported import Unsupported
 from charges.sample import domain_sample
-from charges.schema import CATEGORICAL, FIELDS
-from tests.support import columns_of
+from tests.support import CATEGORICAL, FIELDS, columns_of
 
 CATEGORIES = tuple(name for name in FIELDS if name in CATEGORICAL)
 ROW_COUNTS = (1, 12, FEW_ROWS, FEW_ROWS + 1, 200)  # dict lookups up to FEW_ROWS, then factorize

@@ -13,8 +13,7 @@ from charges.compiled import forest
 from charges.compiled.forest import Forest
 from charges.compiled.unsupported import Unsupported
 from charges.sample import domain_sample
-from charges.schema import DTYPES, FIELDS
-from tests.support import predict_frame
+from tests.support import DTYPES, FIELDS, predict_frame
 
 
 def on_every_split(estimator, X: np.ndarray) -> np.ndarray:

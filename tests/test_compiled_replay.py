@@ -19,8 +19,7 @@ from charges.compiled import replay
 from charges.compiled.forest import Forest
 from charges.compiled.unsupported import Unsupported
 from charges.sample import domain_sample
-from charges.schema import CATEGORICAL, DTYPES, FIELDS
-from tests.support import columns_of
+from tests.support import CATEGORICAL, DTYPES, FIELDS, columns_of
 
 NUMBERS = tuple(name for name in FIELDS if name not in CATEGORICAL)
 

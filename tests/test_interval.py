@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from charges import interval
-from charges.schema import CATEGORICAL, FIELDS, Schema
-from tests.support import ranges
+from charges.schema import Schema
+from tests.support import CATEGORICAL, FIELDS, ranges
 
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)

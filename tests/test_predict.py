@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 from charges.predict import estimate
-from charges.schema import FIELDS
-from tests.support import to_frame
+from tests.support import FIELDS, to_frame
 
 
 def records_of(data: pd.DataFrame) -> list[dict]:

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bench.probe import VALID
-from charges.schema import FIELDS, Field, Schema
+from charges.schema import Field, Schema
+from tests.support import FIELDS
 
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)

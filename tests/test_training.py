@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from charges.model import load_model
-from charges.schema import FIELDS
-from tests.support import ranges
+from tests.support import FIELDS, ranges
 from training import train
 from training.train import ROOT
 

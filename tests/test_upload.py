@@ -11,8 +11,8 @@ from hypothesis import event, example, given, strategies as st
 
 from bench.probe import VALID, request
 from charges import batch
-from charges.schema import CATEGORICAL, FIELDS
 from tests import strategies
+from tests.support import CATEGORICAL, FIELDS
 
 HEADER = ",".join(FIELDS)
 FILES = Path(__file__).parent / "files"
