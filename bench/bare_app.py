@@ -10,10 +10,17 @@ from flask import Blueprint, Flask, render_template, request
 from bench.servers import ROOT
 from charges import batch
 from charges.schema import Schema
-from web.filters import FILTERS
+from charges.sheet import output_columns
+from web.filters import FILTERS, Format
+from web.state import field_ids
+from web.words import Words
 
 CARD = json.loads((ROOT / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)
+PAGE = {"schema": SCHEMA, "ids": field_ids(SCHEMA),
+        "outputs": output_columns(CARD["target"]["name"])}  # what the app's page() adds
+FACTS = {"card": CARD, "limits": batch.limits(), "say": Words(CARD),
+         "fmt": Format.of(CARD["target"])}  # what the app gives every page
 # The app's blueprint name, so that url_for builds the page's links as the app does.
 pages = Blueprint("pages", __name__)
 for _filter in FILTERS:  # the page's filters, as the app registers them
@@ -22,19 +29,19 @@ for _filter in FILTERS:  # the page's filters, as the app registers them
 
 @pages.app_context_processor
 def model_facts() -> dict:
-    return {"card": CARD, "limits": batch.limits()}  # what the app gives every page
+    return FACTS
 
 
 @pages.get("/")
 def index():
-    return render_template("index.html", schema=SCHEMA, values={}, errors={})
+    return render_template("index.html", **PAGE, values={}, errors={})
 
 
 @pages.post("/predict")
 def predict_form():
     values = {name: request.form.get(name, "") for name in SCHEMA.fields}
     _, errors = SCHEMA.validate(values)
-    return render_template("index.html", schema=SCHEMA, values=values, errors=errors), \
+    return render_template("index.html", **PAGE, values=values, errors=errors), \
         400 if errors else 200
 
 
