@@ -82,3 +82,35 @@ def test_loading_the_model_writes_no_files_in_the_working_directory(tmp_path):
     script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from charges.model import load_model; load_model({str(ROOT / 'deployment.pkl')!r})"
     subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, timeout=120)
     assert list(tmp_path.iterdir()) == []
+
+
+def rewrite_card(folder: Path, change) -> None:
+    import json
+    card = json.loads((folder / "deployment.json").read_text())
+    change(card)
+    (folder / "deployment.json").write_text(json.dumps(card))
+
+
+def test_a_card_whose_inputs_are_not_the_pipelines_columns_is_refused(copy):
+    rewrite_card(copy, lambda card: card["inputs"].update(
+        {"Age": card["inputs"].pop("age")}))
+    with pytest.raises(ModelError, match=r"fitted on columns \['age'.*but its card lists"):
+        load_model(copy / "deployment.pkl")
+
+
+def test_a_card_with_an_input_of_no_known_kind_is_refused(copy):
+    rewrite_card(copy, lambda card: card["inputs"]["age"].update(kind="date"))
+    with pytest.raises(ModelError, match="broken input: input 'age': kind must be one of"):
+        load_model(copy / "deployment.pkl")
+
+
+def test_a_compiler_crash_falls_back_to_the_pipeline(monkeypatch, caplog):
+    from charges import compiled
+    from charges.model import PipelinePredictor
+
+    def crash(pipeline, sample):
+        raise IndexError("a pipeline the compiler did not foresee")
+    monkeypatch.setattr(compiled, "compile", crash)
+    model = load_model(ROOT / "deployment.pkl")
+    assert isinstance(model.predictor, PipelinePredictor)
+    assert "compiling failed; predicting with pipeline.predict" in caplog.text
