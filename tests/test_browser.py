@@ -76,7 +76,7 @@ def test_invalid_form_shows_messages_and_focuses_the_first_error(page, server):
     assert page.locator("#field-age-error").inner_text() == "Age must be from 18 to 64."
     assert page.locator("#field-bmi-error").inner_text() == "BMI must be from 15.96 to 53.13."
     assert page.locator("#prediction").count() == 0
-    assert page.evaluate("document.activeElement.id") == "age"
+    assert page.evaluate("document.activeElement.id") == "field-age"
 
 
 def in_view(page, selector: str) -> bool:
@@ -158,7 +158,7 @@ def test_text_typed_into_a_number_field_stays_there_with_a_message_in_view_and_f
     # a number is wanted.
     assert re.match(r"Age must be\b.*\bnumber\b", message.inner_text()), message.inner_text()
     assert message.is_visible() and in_view(page, "#field-age-error") and in_view(page, "#field-age")
-    assert focused(page) == "age"
+    assert focused(page) == "field-age"
     assert "field-age-error" in page.get_attribute("#field-age", "aria-describedby").split()
     assert page.get_attribute("#field-age", "aria-invalid") == "true"
     assert page.locator("#prediction").count() == 0
@@ -182,7 +182,7 @@ def test_the_error_summary_links_to_each_field_with_its_message_in_view(browser,
     assert links.all_inner_texts() == [page.inner_text("#field-age-error"),
                                        page.inner_text("#field-children-error")]
     page.click(".error-summary a[href='#field-children']")
-    assert focused(page) == "children"
+    assert focused(page) == "field-children"
     for selector in ("label[for=field-children]", "#field-children-error", "#field-children"):
         assert in_view(page, selector), selector
     context.close()
