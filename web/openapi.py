@@ -9,7 +9,7 @@ from web.words import Words
 
 def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict:
     record = say("api_record")
-    person = {"type": "object", "required": [f.name for f in schema if not f.blank],
+    item = {"type": "object", "required": [f.name for f in schema if not f.blank],
               "properties": {f.name: _property(f) for f in schema}}
     error = {"type": "object", "required": ["row", "field", "message"], "properties": {
         "row": {"type": ["integer", "null"], "description": "index in the list; null: the body"},
@@ -53,7 +53,7 @@ def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict
                 "413": {"description": f"the body is larger than {max_megabytes} MB", **json_body("Errors")},
                 "422": {"description": "some values are invalid; nothing was predicted",
                         **json_body("Errors")}}}}},
-        "components": {"schemas": {record: person, "Result": result, "Errors": errors}},
+        "components": {"schemas": {record: item, "Result": result, "Errors": errors}},
     }
 
 

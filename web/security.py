@@ -19,8 +19,9 @@ HEADERS = {
 
 @bp.before_app_request
 def https_only():
-    # What people type here is about their health: behind Heroku's TLS proxy, never let it
-    # cross the internet in clear text, even when they typed http:// themselves.
+    # What people type here may be about themselves (their health, for insurance): behind
+    # Heroku's TLS proxy, never let it cross the internet in clear text, even when they
+    # typed http:// themselves.
     if current_app.config["TRUST_PROXY"] and not request.is_secure:
         try:
             url = iri_to_uri(request.url)
