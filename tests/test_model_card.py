@@ -29,3 +29,18 @@ def test_model_card_states_the_ranges_method_groups_and_holdout_figures(client, 
         assert f"${group['holdout']['mean_width']:,.0f}" in section
     assert f"{100 * spec['holdout']['coverage']:.1f}%" in section
     assert f"${spec['holdout']['mean_width']:,.0f}" in section
+
+
+def test_a_group_with_no_holdout_rows_is_said_so_not_a_crash(model):
+    import copy
+    import dataclasses
+
+    from app import create_app
+    card = copy.deepcopy(model.card)
+    card["interval"]["groups"][1]["holdout"] = {"n": 0, "coverage": None, "mean_width": None,
+                                                "above": None}
+    app = create_app({"TESTING": True, "MODEL": dataclasses.replace(model, card=card)})
+    response = app.test_client().get("/model")
+    assert response.status_code == 200
+    assert '<th scope="row">smokers</th><td class="num">none held out</td>' in \
+        response.get_data(as_text=True)
