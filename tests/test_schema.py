@@ -176,3 +176,33 @@ def test_a_number_with_a_decimal_comma_reads_as_the_same_number_with_a_point(bmi
     comma, point = (SCHEMA.validate({**VALID, "bmi": text})[0]["bmi"]
                     for text in (written.replace(".", ","), written))
     assert comma == point == bmi
+
+
+def test_a_json_number_names_a_category_that_training_made_text():
+    field = Field("cylinders", "category", categories=("3", "4", "8"))
+    assert field.parse(4, typed=True) == "4" and field.parse(8.0, typed=True) == "8"
+    for wrong in (5, True, 4.5):
+        with pytest.raises(ValueError, match="must be text: one of 3, 4, 8"):
+            field.parse(wrong, typed=True)
+
+
+def test_a_blank_field_gives_nan_or_none_and_others_are_required():
+    number = Field("hp", "number", minimum=1, maximum=2, blank=True)
+    category = Field("origin", "category", categories=("a",), blank=True)
+    assert math.isnan(number.parse("  ", typed=False)) and number.parse(None, typed=True) != 1
+    assert category.parse("", typed=False) is None and category.parse(None, typed=True) is None
+    with pytest.raises(ValueError, match="is required"):
+        Field("hp", "number", minimum=1, maximum=2).parse("", typed=False)
+    assert number.label == "hp" and number.dtype == "float64" and category.dtype == "object"
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"kind": "date"}, "kind must be one of"),
+    ({"kind": "integer", "dtype": "object", "min": 1, "max": 2}, "does not fit kind"),
+    ({"kind": "number", "min": 3, "max": 2}, "min <= max"),
+    ({"kind": "category", "categories": []}, "non-empty list"),
+    ({"kind": "category"}, "'categories'"),
+])
+def test_a_broken_input_in_the_card_is_named(spec, message):
+    with pytest.raises(ValueError, match=f"input 'x': .*{message}"):
+        Schema.from_card({"inputs": {"x": spec}})
