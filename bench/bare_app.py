@@ -11,16 +11,18 @@ from bench.servers import ROOT
 from charges import batch
 from charges.schema import Schema
 from charges.sheet import output_columns
-from web.filters import FILTERS, Format
-from web.state import field_ids
+from web.filters import FILTERS
+from web.form import form_fields
 from web.words import Words
 
 CARD = json.loads((ROOT / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)
-PAGE = {"schema": SCHEMA, "ids": field_ids(SCHEMA),
+FORM = form_fields(SCHEMA)
+PAGE = {"form": FORM, "fields": {f.field.name: f for f in FORM},
         "outputs": output_columns(CARD["target"]["name"])}  # what the app's page() adds
-FACTS = {"card": CARD, "limits": batch.limits(), "say": Words(CARD),
-         "fmt": Format.of(CARD["target"])}  # what the app gives every page
+WORDS = Words(CARD)
+FACTS = {"card": CARD, "limits": batch.limits(), "say": WORDS,
+         "words": WORDS.fixed}  # what the app gives every page
 # The app's blueprint name, so that url_for builds the page's links as the app does.
 pages = Blueprint("pages", __name__)
 for _filter in FILTERS:  # the page's filters, as the app registers them

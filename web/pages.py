@@ -17,14 +17,14 @@ for _filter in FILTERS:
 def model_facts() -> dict:
     state = current()
     return {"card": state.model.card, "limits": upload_limits(), "say": state.words,
-            "fmt": state.fmt}
+            "words": state.words.fixed}
 
 
 def page(status: int = 200, **context):
     context.setdefault("values", {})
     context.setdefault("errors", {})
     model = current().model
-    return render_template("index.html", schema=model.schema, ids=current().ids,
+    return render_template("index.html", form=current().form, fields=current().fields,
                            outputs=output_columns(model.target["name"]), **context), status
 
 

@@ -1,7 +1,6 @@
 """The app's state: the loaded model and what follows from it, built once at start."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,9 +9,9 @@ from markupsafe import Markup
 
 from charges import batch
 from charges.model import Model
-from charges.schema import Schema
 from web.chart import Histogram
 from web.filters import Format
+from web.form import FormField, form_fields
 from web.words import Words
 
 
@@ -24,7 +23,8 @@ class State:
     chart_bars: Markup  # the histogram's bars are the same for every answer: drawn once
     words: Words
     fmt: Format  # how the target's values are shown
-    ids: dict[str, str]  # input column -> its HTML id
+    form: list[FormField]  # the form's fields, ids and hints worked out once
+    fields: dict[str, FormField]  # the same by column name
 
 
 def init_app(app: Flask, model: Model) -> None:
@@ -34,29 +34,11 @@ def init_app(app: Flask, model: Model) -> None:
     chart = Histogram.of(quantiles, fmt)
     with app.app_context():
         bars = Markup(render_template("_bars.svg", chart=chart, say=words))
-    app.extensions["charges"] = State(model, quantiles, chart, bars, words, fmt,
-                                      field_ids(model.schema))
-
-
-ID_SUFFIXES = ("", "-hint", "-help", "-error")  # the ids the form derives from a field's
-
-
-def field_ids(schema: Schema) -> dict[str, str]:
-    """An HTML id for each input, whatever its column name ("Model Year", "yrs.since.phd"):
-    "field-" and the name's letters and digits, lower case, with a number added where two
-    names (or one's -hint/-help/-error ids) would meet. The prefix keeps them apart from the
-    page's own ids."""
-    ids: dict[str, str] = {}
-    taken: set[str] = set()
-    for name in schema.names:
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "input"
-        candidate, n = f"field-{slug}", 1
-        while any(candidate + suffix in taken for suffix in ID_SUFFIXES):
-            n += 1
-            candidate = f"field-{slug}-{n}"
-        ids[name] = candidate
-        taken.update(candidate + suffix for suffix in ID_SUFFIXES)
-    return ids
+    form = form_fields(model.schema)
+    # The target's formats as filters: a filter costs a page less than a call.
+    app.jinja_env.filters.update(amount=fmt.amount, precise=fmt.precise, signed=fmt.signed)
+    app.extensions["charges"] = State(model, quantiles, chart, bars, words, fmt, form,
+                                      {f.field.name: f for f in form})
 
 
 def current() -> State:

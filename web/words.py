@@ -82,6 +82,9 @@ class Words:
                 raise ValueError(f"the card's word {key!r} uses {{{sorted(wrong)[0]}}}; it "
                                  f"may use {', '.join('{%s}' % a for a in allowed + tuple(self.names))}")
             self.text[key] = text
+        # The sentences a page shows as they are, filled in once: a page reads them as
+        # words["title"], cheaper than a call.
+        self.fixed = {key: self(key) for key, (_, allowed) in KEYS.items() if not allowed}
 
     def __call__(self, key: str, **values) -> str:
         text = self.text[key]
