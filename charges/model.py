@@ -129,6 +129,9 @@ def _read_card(card_path: Path) -> dict:
                if isinstance(card, dict) else {"all"})
     if missing:
         raise ModelError(f"the model card {card_path} lacks {', '.join(sorted(missing))}")
+    if card.get("task", "regression") != "regression":
+        raise ModelError(f"the model card {card_path} is for {card['task']!r}; this app "
+                         "serves regression models")
     try:
         interval.validate(card["interval"], card["inputs"])
     except (ValueError, KeyError, TypeError) as exc:

@@ -46,3 +46,18 @@ def test_what_ifs_are_one_model_call(model, person):
         len(columns["age"])) or model.predictor(columns))
     insight.explain(person, counted)
     assert calls == [7]
+
+
+def test_what_ifs_follow_the_cards_specs_skipping_what_cannot_apply(model, person):
+    import dataclasses
+    card = {**model.card, "what_if": [
+        {"field": "region", "each": True, "label": "In {value}"},
+        {"field": "age", "by": 50, "label": "Fifty years on"},      # past 64: skipped
+        {"field": "age", "by": -1, "label": "A year younger"},      # 18 from 19
+        {"field": "smoker", "to": "yes", "label": "Smoking"},       # already: skipped
+        {"field": "bmi", "to": 30, "label": "BMI 30"}]}
+    changed = insight.variants(person, dataclasses.replace(model, card=card))
+    assert [label for label, _ in changed] == [
+        "In northeast", "In northwest", "In southeast", "A year younger", "BMI 30"]
+    assert changed[3][1] == {**person, "age": 18} and type(changed[3][1]["age"]) is int
+    assert changed[4][1]["bmi"] == 30.0 and type(changed[4][1]["bmi"]) is float

@@ -114,3 +114,9 @@ def test_a_compiler_crash_falls_back_to_the_pipeline(monkeypatch, caplog):
     model = load_model(ROOT / "deployment.pkl")
     assert isinstance(model.predictor, PipelinePredictor)
     assert "compiling failed; predicting with pipeline.predict" in caplog.text
+
+
+def test_a_model_of_another_task_is_refused_with_a_message(copy):
+    rewrite_card(copy, lambda card: card.update(task="classification"))
+    with pytest.raises(ModelError, match="is for 'classification'; this app serves regression"):
+        load_model(copy / "deployment.pkl")
