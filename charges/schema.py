@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 KINDS = ("integer", "number", "category")
-DTYPES = ("int64", "float64", "object")
+ALLOWED_DTYPES = ("int64", "float64", "object")
 
 # Python's float() also takes "nan", "1_000" and " 12 ": a person typing into a form or a
 # spreadsheet cell means none of those, so text must look like a plain decimal number.
@@ -194,7 +194,7 @@ def _field(name: str, spec: Mapping) -> Field:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     dtype = spec.get("dtype") or ("object" if kind == "category" else
                                   "int64" if kind == "integer" else "float64")
-    if dtype not in DTYPES or (dtype == "object") != (kind == "category"):
+    if dtype not in ALLOWED_DTYPES or (dtype == "object") != (kind == "category"):
         raise ValueError(f"dtype {dtype!r} does not fit kind {kind!r}")
     words = {"label": spec.get("label") or name, "help": spec.get("help"),
              "blank": bool(spec.get("blank", False)), "dtype": dtype}
