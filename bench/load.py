@@ -12,6 +12,7 @@ from contextlib import suppress
 import psutil
 
 from bench import probe
+from tests import clients
 from bench.bare_app import SCHEMA
 from bench.servers import ARTIFACTS, SPECS, Server, bound_run
 from charges.batch import MAX_CELLS, MAX_ROWS
@@ -42,13 +43,13 @@ def sustained(server: Server) -> list[tuple[str, str, bool]]:
 
 def slow_clients(server: Server) -> list[tuple[str, str, bool]]:
     times, answered = [], 0
-    with probe.slow_clients(server.port, SLOW // 2, "headers") as heads, \
-            probe.slow_clients(server.port, SLOW // 2, "bodies") as bodies:
+    with clients.slow_clients(server.port, SLOW // 2, "headers") as heads, \
+            clients.slow_clients(server.port, SLOW // 2, "bodies") as bodies:
         time.sleep(1)  # the server has taken them all in before the first form post
         for _ in range(20):
             started = time.perf_counter()
             with suppress(OSError):  # timed out: stalled behind them
-                answered += probe.post_form(server.port, timeout=10)[0] == 200
+                answered += clients.post_form(server.port, timeout=10)[0] == 200
             times.append((time.perf_counter() - started) * 1000)
             time.sleep(0.2)
         held = len(heads.sockets) + len(bodies.sockets)
@@ -73,7 +74,7 @@ def uploads(server: Server) -> list[tuple[str, str, bool]]:
     headers = {"Content-Type": "multipart/form-data; boundary=bench"}
     started, peak = time.monotonic(), 0.0
     with ThreadPoolExecutor(UPLOADS) as pool:
-        sent = [pool.submit(probe.request, server.port, "POST", "/batch", body, headers, 120)
+        sent = [pool.submit(clients.request, server.port, "POST", "/batch", body, headers, 120)
                 for _ in range(UPLOADS)]
         while not all(upload.done() for upload in sent):  # each within its 120 s timeout
             peak = max(peak, server.pss_mb())
@@ -98,7 +99,7 @@ def killed_worker(server: Server) -> list[tuple[str, str, bool]]:
                    for c in psutil.Process(victim).net_connections("tcp"))
         os.kill(victim, signal.SIGKILL)
         load = running.result()
-    after, answers = server.workers(), probe.healthy(server.port)
+    after, answers = server.workers(), clients.healthy(server.port)
     return [("worker SIGKILLed 3 s into 10 s of load", f"{load['requests']:,} requests", True),
             ("failed requests around the kill",
              f"{load['errors']}, of {held} in flight on that worker", load["errors"] <= held),

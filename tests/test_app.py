@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import event, example, given
 
-from bench.probe import VALID
+from tests.person import VALID
 from charges.schema import FIELDS
 from tests import strategies
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import event, example, given, strategies as st
 
-from bench.probe import VALID
+from tests.person import VALID
 from charges import batch
 from charges.schema import FIELDS
 from tests import strategies
