@@ -111,13 +111,22 @@ def test_the_slot_gives_way_to_a_stalled_body_and_only_once():
     assert gate.holder is nxt
 
 
-def test_a_finished_body_does_not_stall_however_long_its_scoring_takes():
+def test_progress_is_the_body_read_the_answer_built_and_the_answer_sent():
     gate, clock = gate_at(1.0)
     ticket = Ticket(100_000, clock.now + 25)
     gate.enter(ticket)
-    ticket.read(100_000, clock.now)
-    clock.now += 60
-    assert ticket.body_done and not ticket.stalled(clock.now)
+    for _ in range(6):  # the body, steadily
+        clock.now += 4
+        ticket.read(STALL_BYTES, clock.now)
+        assert not ticket.stalled(clock.now)
+    clock.now += 30  # scoring: the worker computes without a pause, nobody looks meanwhile
+    ticket.computed(clock.now)
+    assert not ticket.stalled(clock.now + 4)
+    clock.now += 4
+    ticket.advance(STALL_BYTES, clock.now)  # the answer goes out
+    assert not ticket.stalled(clock.now + 4)
+    assert ticket.stalled(clock.now + 6)  # and then the client stopped reading it
+    assert ticket.received == 6 * STALL_BYTES  # the estimate counts the body only
 
 
 def test_a_waiting_request_is_refused_when_its_last_moment_to_start_passes():

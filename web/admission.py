@@ -13,8 +13,8 @@ from gevent.event import Event
 ROUTER_S = 30.0  # Heroku's router answers H12 if the first byte takes longer
 # Answer by arrival + DEADLINE_S: the router's 30 s less a margin for a wrong estimate.
 DEADLINE_S = 25.0
-# A body that has not advanced by STALL_BYTES in STALL_S has stalled: its client stopped
-# sending (or trickles), and only then does its slot go to the next request.
+# A request whose body (or answer) has not advanced by STALL_BYTES in STALL_S has stalled:
+# its client stopped sending (or reading), or trickles; only then does its slot go to the next.
 STALL_S = 5.0
 STALL_BYTES = 16 * 1024
 POLL_S = 1.0  # how often a waiting request looks whether the slot's holder has stalled
@@ -35,23 +35,30 @@ class Ticket:
 
     size: int
     deadline: float
-    received: int = 0
-    marked: int = 0  # `received` when the body last advanced by STALL_BYTES...
-    progress_at: float = 0.0  # ...and when
-    body_done: bool = False
-    lost: bool = False  # its slot went to the next request while its body stalled
+    received: int = 0  # body bytes read: what the estimate is per
+    moved: int = 0  # bytes read or sent: its progress...
+    marked: int = 0  # ...when it last advanced by STALL_BYTES...
+    progress_at: float = 0.0  # ...and at what time
+    lost: bool = False  # its slot went to the next request while it stalled
     granted_at: float | None = None
     turn: Event = field(default_factory=Event)
 
     def read(self, count: int, now: float) -> None:
         self.received += count
-        if count == 0 or self.received >= self.size:
-            self.body_done = True
-        if self.received - self.marked >= STALL_BYTES:
-            self.marked, self.progress_at = self.received, now
+        self.advance(count, now)
+
+    def advance(self, count: int, now: float) -> None:
+        """`count` more bytes of its body read, or of its answer sent."""
+        self.moved += count
+        if self.moved - self.marked >= STALL_BYTES:
+            self.marked, self.progress_at = self.moved, now
+
+    def computed(self, now: float) -> None:
+        """Its answer is built (the worker computed without a pause): sending starts now."""
+        self.progress_at = now
 
     def stalled(self, now: float, stall_s: float = STALL_S) -> bool:
-        return not self.body_done and now - self.progress_at > stall_s
+        return now - self.progress_at > stall_s
 
 
 class Gate:
@@ -65,7 +72,7 @@ class Gate:
         self.seconds_per_byte = FIRST_GUESS_S_PER_MB / 2**20
 
     def expected(self, ticket: Ticket) -> float:
-        """How long `ticket` will hold the slot: its body read, scored and its answer built."""
+        """How long `ticket` will hold the slot: its body read, scored and its answer sent."""
         return max(self.seconds_per_byte * ticket.size, 0.01)
 
     def starts_at(self, now: float) -> float:
@@ -103,9 +110,9 @@ class Gate:
             raise Refused
 
     def give_way(self, now: float) -> None:
-        """The holder's body stalled: the next request takes the slot (never for a queue)."""
-        log.warning("the upload slot gave way to the next request: the body of the one "
-                    "holding it stalled")
+        """The holder stalled: the next request takes the slot (never for a queue)."""
+        log.warning("the upload slot gave way to the next request: the one holding it "
+                    "stalled")
         self.holder.lost = True
         self.holder = None
         self._next(now)

@@ -153,8 +153,9 @@ _malloc_trim = getattr(ctypes.CDLL(_libc), "malloc_trim", None) if _libc else No
 
 
 class LargeRequests:
-    """WSGI middleware: large requests take the worker's slot in turn (web/admission.py);
-    one that could not be answered in time gets a 503 at once."""
+    """WSGI middleware: large requests take the worker's slot in turn (web/admission.py),
+    from reading the body to sending the answer; one that could not be answered in time gets
+    a 503 at once."""
 
     def __init__(self, app, limit: int | None = None, gate: Gate | None = None) -> None:
         self.app, self.limit, self.gate = app, limit, gate or Gate()
@@ -172,13 +173,15 @@ class LargeRequests:
             log.warning("busy: refused a large request (%d waiting, %.1f s per MB)",
                         len(self.gate.waiting), self.gate.seconds_per_byte * 2**20)
             environ[BUSY] = True  # the app answers it (web/errors.py) without reading it
-            return Drained(self.app(environ, start_response), body)
+            return Answer(self.app(environ, start_response), body)
         environ["wsgi.input"] = TrackedBody(body, ticket, self.gate)
         try:
             result = self.app(environ, start_response)
-        finally:
-            self.gate.leave(ticket, finished=not ticket.lost)
-        return Drained(result, body)
+        except BaseException:
+            self.gate.leave(ticket, finished=False)
+            raise
+        ticket.computed(self.gate.clock())
+        return Answer(result, body, ticket, self.gate)
 
 
 class TrackedBody:
@@ -207,17 +210,24 @@ class TrackedBody:
         return iter(self.readline, b"")
 
 
-class Drained:
-    """The answer; then, before gunicorn closes the connection, what is left of the request
-    body is read and dropped (for DRAIN_S at most): closing a socket with unread data
-    resets it, and the client could lose the answer. Last, the memory the request and its
-    answer took goes back to the system."""
+class Answer:
+    """A large request's answer, sent in pieces that tell its ticket how far it has got.
+    Then the memory the request took goes back to the system, the slot to the next request,
+    and what is left of the request body is read and dropped (for DRAIN_S at most) before
+    gunicorn closes the connection: closing a socket with unread data resets it, and the
+    client could lose the answer."""
 
-    def __init__(self, result, body) -> None:
-        self.result, self.body = result, body
+    def __init__(self, result, body, ticket: Ticket | None = None,
+                 gate: Gate | None = None) -> None:
+        self.result, self.body, self.ticket, self.gate = result, body, ticket, gate
 
     def __iter__(self):
-        return iter(self.result)
+        for chunk in self.result:
+            for start in range(0, len(chunk), LARGE_BODY):
+                piece = chunk[start:start + LARGE_BODY]  # gunicorn writes bytes only
+                yield piece
+                if self.ticket is not None:
+                    self.ticket.advance(len(piece), self.gate.clock())
 
     def close(self) -> None:
         try:
@@ -225,7 +235,9 @@ class Drained:
                 self.result.close()
         finally:
             self.result = None
+            release_memory()
+            if self.ticket is not None:
+                self.gate.leave(self.ticket, finished=not self.ticket.lost)
             with suppress(Exception), gevent.Timeout(DRAIN_S, False):
                 while self.body.read(LARGE_BODY):
                     pass
-            release_memory()
