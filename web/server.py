@@ -21,8 +21,8 @@ from web.admission import DEADLINE_S, ROUTER_S, Gate, Refused, Ticket
 LARGE_BODY = 64 * 1024
 RETRY_AFTER_S = 60
 BUSY = "web.server.busy"  # in the WSGI environ of a large request refused on arrival
-DRAIN_S = 10  # how long a refused request's unread body is read and dropped after the answer
-CLOSE_IDLE_EVERY_S = 0.25
+DRAIN_S = 10  # how long the unread rest of a large request's body is read and dropped
+CLOSE_IDLE_EVERY_S = 0.25  # how often a stopping worker looks for connections with no request
 
 log = logging.getLogger("gunicorn.error")
 
