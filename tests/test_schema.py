@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from bench.probe import VALID
+from tests.person import VALID
 from charges.schema import FIELDS, Field, Schema
 
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())
