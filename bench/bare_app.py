@@ -7,7 +7,7 @@ import json
 
 from flask import Blueprint, Flask, render_template, request
 
-from bench.servers import ROOT
+from tests.launcher import ROOT
 from charges import batch
 from charges.schema import Schema
 from charges.sheet import output_columns

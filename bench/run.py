@@ -22,6 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from bench import probe  # noqa: E402
+from tests import clients  # noqa: E402
 from bench.servers import ARTIFACTS, ROOT, SPECS, Server, bound_run  # noqa: E402
 from charges.model import load_model  # noqa: E402
 from charges.sample import domain_sample  # noqa: E402
@@ -75,7 +76,7 @@ def measure(server: Server) -> dict[str, float]:
     times, deadline = [], time.monotonic() + SEQUENTIAL_S
     while len(times) < SEQUENTIAL and time.monotonic() < deadline:
         started = time.perf_counter()
-        if (status := probe.post_form(server.port)[0]) != 200:
+        if (status := clients.post_form(server.port)[0]) != 200:
             raise RuntimeError(f"POST /predict gave {status}")
         times.append((time.perf_counter() - started) * 1000)
     in_worker = [float(s) * 1000 for s in ACCESS.findall(server.output())[-len(times):]]

@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 
 from app import ROOT, create_app
-from bench.probe import VALID
-from bench.servers import SPECS, Server
 from charges.model import load_model
+from tests.launcher import Server, Spec
+from tests.person import VALID
 from training import train
 from training.train import DEFAULT_DATA
 from tests.support import DTYPES, FIELDS
 
-APP = next(spec for spec in SPECS if spec.name == "app")
+APP = Spec("app")  # the Procfile's app
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +71,7 @@ def client(app):
 
 @pytest.fixture
 def person(model) -> dict:
-    """bench.probe.VALID, the data set's first row as a form sends it, typed as JSON sends it
+    """tests.person.VALID, the data set's first row as a form sends it, typed as JSON sends it
     and validation gives it."""
     record, errors = model.schema.validate(VALID)
     assert not errors
@@ -140,14 +140,30 @@ class BareServer(Server):
         return {"PATH": os.environ["PATH"], "PORT": str(self.port)}
 
 
+class HerokuServer(Server):
+    """The Procfile's gunicorn with what Heroku's Python buildpack gives a 512 MB dyno, and
+    nothing else: `env -i` with these, HOME a fresh folder (GUNICORN_CMD_ARGS outranks
+    gunicorn.conf.py). Requests must say X-Forwarded-Proto: https, as the router does."""
+
+    def env(self) -> dict[str, str]:
+        self.home = self.log_path.with_suffix(".home")
+        self.home.mkdir(exist_ok=True)
+        return {"PATH": os.environ["PATH"], "PORT": str(self.port), "HOME": str(self.home),
+                "DYNO": "web.1", "GUNICORN_CMD_ARGS": "--access-logfile -",
+                "FORWARDED_ALLOW_IPS": "*", "WEB_CONCURRENCY": "2", **self.env_extra}
+
+
 @pytest.fixture
 def start_server():
     """Start gunicorn as the Procfile does, on a free loopback port, with the environment
-    the test varies (bare=True: nothing but PATH and PORT); stopped after the test."""
+    the test varies (bare=True: nothing but PATH and PORT; heroku=True: a dyno's); stopped
+    after the test."""
     started = []
 
-    def start(env: dict | None = None, bare: bool = False, timeout: float = 60) -> Server:
-        server = BareServer(APP) if bare else Server(APP, env_extra=env or {})
+    def start(env: dict | None = None, bare: bool = False, heroku: bool = False,
+              timeout: float = 60) -> Server:
+        kind = BareServer if bare else HerokuServer if heroku else Server
+        server = kind(APP, env_extra=env or {})
         started.append(server)
         return server.start(timeout)
     yield start

@@ -8,7 +8,7 @@ import io
 import re
 from html.parser import HTMLParser
 
-from bench.probe import VALID
+from tests.person import VALID
 
 PAGES = "tests/files/pages"
 

@@ -7,7 +7,7 @@ forbids, so these contexts bypass the CSP; test_browser.py checks the CSP holds.
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from bench.probe import VALID
+from tests.person import VALID
 from tests.test_browser import browser, fill  # noqa: F401 (browser is a fixture)
 
 AXE = Axe()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import event, example, given, strategies as st
 
-from bench.probe import VALID
+from tests.person import VALID
 from charges import json_input
 from tests import strategies
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import event, example, given
 
 from app import create_app
-from bench.probe import VALID
+from tests.person import VALID
 from tests import strategies
 from tests.support import FIELDS
 

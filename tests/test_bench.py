@@ -1,7 +1,7 @@
 """The benchmark's bare-Flask bound must keep rendering the app's real page, or `make bench`
 compares against an error page (it checks, but only when someone runs it)."""
 from bench import bare_app
-from bench.probe import VALID
+from tests.person import VALID
 
 
 def test_the_bare_bound_renders_the_apps_form_and_echoes_a_post():

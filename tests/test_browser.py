@@ -5,8 +5,8 @@ import re
 
 import pytest
 from playwright import sync_api as playwright_api
-from bench.probe import VALID
-from bench.servers import ARTIFACTS
+from tests.person import VALID
+from tests.launcher import ARTIFACTS
 
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

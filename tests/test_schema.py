@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from bench.probe import VALID
 from charges.schema import Field, Schema
+from tests.person import VALID
 from tests.support import FIELDS
 
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())

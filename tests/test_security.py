@@ -2,7 +2,7 @@
 import pytest
 
 from app import create_app, debug_requested
-from bench.probe import VALID
+from tests.person import VALID
 
 def test_hsts_is_sent_over_https_behind_herokus_router(model):
     app = create_app({"MODEL": model, "TRUST_PROXY": True})

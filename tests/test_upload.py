@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from hypothesis import event, example, given, strategies as st
 
-from bench.probe import VALID, request
+from tests.clients import request
+from tests.person import VALID
 from charges import batch
 from tests import strategies
 from tests.support import CATEGORICAL, FIELDS

@@ -7,10 +7,24 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from web.server import BUSY, Busy
 from web.state import upload_limits
 
 bp = Blueprint("errors", __name__)
 log = logging.getLogger("charges")
+# Page titles in plain words; werkzeug's names ("Request Entity Too Large") are the protocol's.
+TITLES = {400: "Please check what you sent", 403: "Sent from another website",
+          404: "Page not found", 405: "Not something this page does",
+          413: "File too large", 429: "Too many requests", 500: "Something went wrong",
+          503: "Busy right now"}
+
+
+@bp.before_app_request
+def busy():
+    # web/server.py found a large request that could not be answered in time: say so at
+    # once, without reading its body.
+    if request.environ.get(BUSY):
+        raise Busy()
 
 
 @bp.app_errorhandler(HTTPException)
@@ -25,7 +39,8 @@ def http_error(error: HTTPException):
         # built, so the answer is plain text rather than a crash while rendering it.
         return (f"{error.code} {error.name}: {error.description}", error.code,
                 headers + [("Content-Type", "text/plain; charset=utf-8")])
-    return render_template("error.html", code=error.code, title=error.name,
+    return render_template("error.html", code=error.code,
+                           title=TITLES.get(error.code, error.name),
                            message=error.description), error.code, headers
 
 
