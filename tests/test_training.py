@@ -45,10 +45,12 @@ def test_the_card_describes_the_data_and_the_pickle(retrained, data):
     card = json.loads((out / "deployment.json").read_text())
     assert card["sha256"] == hashlib.sha256((out / "deployment.pkl").read_bytes()).hexdigest()
     assert card["rows"]["total"] == len(data) == card["rows"]["train"] + card["rows"]["holdout"]
-    assert card["inputs"]["age"] == {"kind": "integer", "min": int(data.age.min()),
-                                     "max": int(data.age.max())}
+    assert card["inputs"]["age"] == {"kind": "integer", "dtype": "int64", "label": "Age",
+                                     "help": None, "blank": False, "min": int(data.age.min()),
+                                     "max": int(data.age.max()),
+                                     "median": int(data.age.median())}
     assert card["inputs"]["region"]["categories"] == sorted(data.region.unique())
-    quantiles = card["charges"]["quantiles"]
+    quantiles = card["target"]["quantiles"]
     assert len(quantiles) == 101 and quantiles == sorted(quantiles)
     assert quantiles[0] == pytest.approx(data.charges.min(), abs=0.01)
     assert quantiles[50] == pytest.approx(data.charges.median(), abs=0.01)
