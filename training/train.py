@@ -12,6 +12,7 @@ and error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -115,6 +116,7 @@ def train(data_path: Path, out: Path, method: str = "search", *, target: str = D
         raise TrainingError(f"the reference method is the insurance tutorial's: it bins "
                             f"{missing[0]!r}, which is not a numeric input here")
     inputs = columns.describe_inputs(data, kinds, found.get("inputs", {}))
+    describe.check_groups(found, inputs)
     plan = {"task": task, "target": columns.describe_target(data[target],
                                                               found.get("target", {})),
             "inputs": inputs, "what_if": describe.what_if(found, inputs),
@@ -139,8 +141,23 @@ def _experiment(data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
     # One OpenMP/BLAS thread, set once PyCaret has loaded every library that has a pool:
     # k-means binning (the reference method) finds other bins with two threads than with
     # one, and the same code and data must give the same model on any machine.
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), _quiet():
         return _run(pc, data, out, method, plan)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """LightGBM prints thousands of parameter warnings while PyCaret tunes it, from Python
+    and from C: neither reaches the owner's terminal (its errors still raise)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
