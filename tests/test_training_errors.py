@@ -135,3 +135,16 @@ def test_a_bad_describe_file_is_a_message_and_exit_code_2(content, message, tmp_
 def test_a_missing_describe_file_is_named(tmp_path):
     done = run("--describe", str(tmp_path / "words.json"), "--out", str(tmp_path / "out"))
     assert done.returncode == 2 and "words.json: no such file" in done.stderr
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_message(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    done = run("--out", str(tmp_path / "a-file" / "model"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"cannot create the folder {tmp_path / 'a-file' / 'model'}: Not a directory" \
+        in done.stderr
+
+
+def test_the_reference_method_needs_the_insurance_columns():
+    done = run(*CARS, "--ignore", "car_name", "--method", "reference", "--out", "/nowhere")
+    assert done.returncode == 2 and "needs numeric age and bmi inputs" in done.stderr

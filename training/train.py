@@ -103,26 +103,29 @@ def train(data_path: Path, out: Path, method: str = "search", *, target: str = D
           describe_path: Path | None = None) -> dict:
     """Check everything, then train: a TrainingError leaves nothing written."""
     found = describe.load(describe_path)
+    ignore = list(dict.fromkeys(ignore))
     typed, raw = columns.read_csv(data_path)
     task = columns.check_target(typed, target, task)
-    names = columns.choose_inputs(typed, target, list(ignore))
-    describe.check_columns(found, names, list(ignore))
+    names = columns.choose_inputs(typed, target, ignore)
+    describe.check_columns(found, names, ignore)
     kinds = columns.learn_kinds(typed, raw, names, describe.categories_marked(found))
     data = columns.frame(typed, raw, kinds)
     data[target] = typed[target]
-    missing = [c for c in REFERENCE_SETUP["bin_numeric_features"] if kinds.get(c) == "category"
-               or c not in kinds]
-    if method == "reference" and missing:
-        raise TrainingError(f"the reference method is the insurance tutorial's: it bins "
-                            f"{missing[0]!r}, which is not a numeric input here")
+    if method == "reference" and any(kinds.get(c) in (None, "category")
+                                     for c in REFERENCE_SETUP["bin_numeric_features"]):
+        raise TrainingError("the reference method is the insurance tutorial's: it needs "
+                            "numeric age and bmi inputs")
     inputs = columns.describe_inputs(data, kinds, found.get("inputs", {}))
     describe.check_groups(found, inputs)
     plan = {"task": task, "target": columns.describe_target(data[target],
                                                               found.get("target", {})),
             "inputs": inputs, "what_if": describe.what_if(found, inputs),
-            "ignored": list(ignore), "words": found.get("words", {}),
+            "ignored": ignore, "words": found.get("words", {}),
             "group_names": lambda column: describe.group_names(found, column, inputs)}
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TrainingError(f"cannot create the folder {out}: {exc.strerror}") from None
     # PyCaret and its learners write logs.log and catboost_info/ into the working directory;
     # run them from a scratch folder so nothing lands in the repository.
     cwd = os.getcwd()
