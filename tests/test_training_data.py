@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training import holdout
+from training import columns, holdout, train
 from training.train import DEFAULT_DATA
 
 pytestmark = pytest.mark.slow
@@ -19,10 +19,11 @@ DATA = DEFAULT_DATA.parent
 DATASETS = ("auto-mpg", "cps1985")
 TARGETS = {"auto-mpg": "mpg", "cps1985": "wage"}
 # Each column's kind and dtype as the data's README describes the files (shared/data), not
-# as the code infers them. horsepower is written "130.0": a measurement, not a count.
+# as the code infers them. horsepower is written "130.0" and has blanks, but every value is
+# whole: an integer, as float64 for its blanks.
 EXPECTED = {
     "auto-mpg": {"cylinders": ("integer", "int64"), "displacement": ("number", "float64"),
-                 "horsepower": ("number", "float64"), "weight": ("integer", "int64"),
+                 "horsepower": ("integer", "float64"), "weight": ("integer", "int64"),
                  "acceleration": ("number", "float64"), "model_year": ("integer", "int64"),
                  "origin": ("category", "object")},
     "cps1985": {"education": ("integer", "int64"), "experience": ("integer", "int64"),
@@ -140,9 +141,44 @@ def test_the_saved_pipeline_fits_its_training_rows_better_than_cross_validation(
     it would not be if the frame the app builds from the card differed from training's."""
     card = card_of(trained, name)
     pipeline = joblib.load(trained[name] / "deployment.pkl")
-    typed, raw = holdout.columns.read_csv(DATA / f"{name}.csv")
+    typed, raw = columns.read_csv(DATA / f"{name}.csv")
+    # The frame training fitted on, rebuilt from the file and the card's kinds alone, has the
+    # dtypes the card records: what the app builds its frames with.
+    fitted = columns.frame(typed, raw, {c: s["kind"] for c, s in card["inputs"].items()})
+    assert fitted.dtypes.astype(str).to_dict() == {c: s["dtype"] for c, s in
+                                                   card["inputs"].items()}
     frame = holdout.inputs_frame(typed, raw, card)
-    assert frame.dtypes.astype(str).to_dict() == {c: s["dtype"] for c, s in
-                                                  card["inputs"].items()}
     mae = np.abs(pipeline.predict(frame) - typed[TARGETS[name]].to_numpy()).mean()
     assert mae < card["metrics"]["cv"]["MAE"]
+
+
+@pytest.fixture(scope="module")
+def with_blanks(tmp_path_factory):
+    """cps1985 with occupation and experience left blank on every 12th row: trained once."""
+    out = tmp_path_factory.mktemp("blanks")
+    data = pd.read_csv(DATA / "cps1985.csv")
+    data.loc[data.index % 12 == 5, ["occupation", "experience"]] = np.nan
+    data.to_csv(out / "blanks.csv", index=False)
+    assert train.main(["--data", str(out / "blanks.csv"), "--target", "wage",
+                       "--out", str(out)]) == 0
+    return out, data
+
+
+def test_a_blank_category_is_imputed_with_the_most_frequent_one(with_blanks):
+    """The card says which inputs may be blank; a blank is NaN in the frame, for a category
+    too, and the pipeline answers as for the training rows' most frequent category."""
+    out, data = with_blanks
+    card = json.loads((out / "deployment.json").read_text())
+    pipeline = joblib.load(out / "deployment.pkl")
+    assert [n for n, s in card["inputs"].items() if s["blank"]] == ["experience", "occupation"]
+    assert card["inputs"]["experience"]["dtype"] == "float64"  # an integer column with blanks
+    assert card["inputs"]["experience"]["kind"] == "integer"
+    dtypes = {c: s["dtype"] for c, s in card["inputs"].items()}
+    row = {c: [s["categories"][0] if s["kind"] == "category" else s["median"]]
+           for c, s in card["inputs"].items()}
+    mode = data["occupation"].mode()[0]
+    blank, filled = (pipeline.predict(pd.DataFrame(row | {"occupation": [value]})
+                                      .astype(dtypes))[0] for value in (np.nan, mode))
+    assert blank == filled
+    # A column with blanks cannot split the range: a blank row would fall in no group.
+    assert "occupation" not in {c for g in card["interval"]["groups"] for c in g["where"]}

@@ -12,12 +12,12 @@ from training.columns import TrainingError
 from training.train import DEFAULT_DATA, DEFAULT_DESCRIBE
 
 ROWS = """\
- Male,True,2,130.0,3504,70,10.5
-Female ,False,4,,3693,71,11
- Male,True,4,150.0,,72,12.25
-,False,2,140.5,3436,70,9
+ Male,True,2,130.0,3504,70,10.5,1.0
+Female ,False,4,,3693,71,11,2.0
+ Male,True,4,150.0,,72,12.25,3.0
+,False,2,140.5,3436,70,9,4.0
 """
-UNTIDY = "sex,smoker,doors,hp,weight,year,price\n" + ROWS * 3
+UNTIDY = "sex,smoker,doors,hp,weight,year,price,gears\n" + ROWS * 3
 
 
 @pytest.fixture
@@ -30,9 +30,13 @@ def untidy(tmp_path):
 
 def test_kinds_come_from_the_data_and_the_describe_file(untidy):
     typed, raw = untidy
-    kinds = columns.learn_kinds(typed, raw, list(typed.columns[:-1]), {"doors"})
+    kinds = columns.learn_kinds(typed, raw, ["sex", "smoker", "doors", "hp", "weight", "year",
+                                             "gears"], {"doors"})
+    # 140.5 makes hp a number; gears is written 1.0, 2.0, ...: whole numbers, an integer.
     assert kinds == {"sex": "category", "smoker": "category", "doors": "category",
-                     "hp": "number", "weight": "integer", "year": "integer"}
+                     "hp": "number", "weight": "integer", "year": "integer",
+                     "gears": "integer"}
+    assert columns.frame(typed, raw, kinds)["gears"].dtype == "int64"
 
 
 def test_the_frame_holds_stripped_text_and_the_dtypes_the_card_records(untidy):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,6 @@ MAX_INPUTS = 100
 # offer hundreds of choices.
 IDENTIFIER_SHARE = 0.5
 QUANTILES = 101
-WHOLE = re.compile(r"[+-]?\d+")
 
 
 class TrainingError(Exception):
@@ -103,15 +101,15 @@ def choose_inputs(typed: pd.DataFrame, target: str, ignore: list[str]) -> list[s
 def learn_kinds(typed: pd.DataFrame, raw: pd.DataFrame, inputs: list[str],
                 categories: set[str]) -> dict[str, str]:
     """Each input's kind: category (text, booleans, or marked so in the describe file),
-    integer (every filled cell written as a whole number) or number."""
+    integer (every filled value a whole number: 130 or 130.0) or number."""
     kinds = {}
     for name in inputs:
         column = typed[name]
         if (name in categories or pd.api.types.is_bool_dtype(column)
                 or not pd.api.types.is_numeric_dtype(column)):
             kinds[name] = "category"
-        elif pd.api.types.is_integer_dtype(column) or raw[name].dropna().map(
-                lambda cell: bool(WHOLE.fullmatch(cell.strip()))).all():
+        elif pd.api.types.is_integer_dtype(column) or bool(
+                (column.dropna() == np.floor(column.dropna())).all()):
             kinds[name] = "integer"
         else:
             kinds[name] = "number"
