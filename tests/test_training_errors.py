@@ -45,6 +45,11 @@ def files(tmp_path):
         "constant": frame_csv(tmp_path, "constant.csv", insurance.assign(charges=100.0)),
         "gaps": frame_csv(tmp_path, "gaps.csv", insurance.assign(
             charges=insurance.charges.where(insurance.index % 100 != 0))),
+        "emptycol": frame_csv(tmp_path, "emptycol.csv", insurance.assign(note=np.nan)),
+        "infinite": frame_csv(tmp_path, "infinite.csv", insurance.assign(
+            bmi=insurance.bmi.where(insurance.index != 7, np.inf))),
+        "infinite_target": frame_csv(tmp_path, "infinite_target.csv", insurance.assign(
+            charges=insurance.charges.where(insurance.index != 7, -np.inf))),
         "folder": str(tmp_path),
     }
 
@@ -73,6 +78,9 @@ CASES = [
     (["--data", "{constant}"], "the target 'charges' has the same value on every row"),
     (["--data", "{gaps}"], "the target 'charges' is missing on 14 row(s)"),
     (["--data", "{few}"], "49 rows: at least 50 are needed"),
+    (["--data", "{emptycol}"], "'note' is empty on every row: leave it out with --ignore note"),
+    (["--data", "{infinite}"], "the column 'bmi' holds an infinite number"),
+    (["--data", "{infinite_target}"], "the target 'charges' holds an infinite number"),
     (["--data", "{wide}", "--target", "y"], "101 input columns: at most 100"),
     (CARS, "'car_name' looks like an identifier (304 distinct text values in 398 rows)"
            ", not something a model can learn from: leave it out with --ignore car_name"),
