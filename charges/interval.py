@@ -12,8 +12,6 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from charges.schema import CATEGORICAL
-
 Columns = Mapping[str, np.ndarray]  # the training columns by name, typed as in training
 
 
@@ -48,7 +46,8 @@ def around(estimates: np.ndarray, groups: np.ndarray,
 
 def validate(spec: Any, inputs: Mapping | None = None) -> None:
     """Raise ValueError saying what is wrong with card["interval"]. With the card's "inputs",
-    also check that every combination of categories falls in exactly one group."""
+    also check that the groups name only category inputs and their categories, and that
+    every combination of those categories falls in a group."""
     if not isinstance(spec, Mapping):
         raise ValueError("the interval must be an object")
     if not isinstance(spec.get("method"), str) or not spec["method"].strip():
@@ -58,8 +57,10 @@ def validate(spec: Any, inputs: Mapping | None = None) -> None:
     groups = spec.get("groups")
     if not isinstance(groups, list) or not groups:
         raise ValueError("the interval needs a non-empty list of groups")
+    categorical = None if inputs is None else frozenset(
+        name for name, given in inputs.items() if given.get("kind") == "category")
     for group in groups:
-        _check_group(group)
+        _check_group(group, categorical)
     names = [g["name"] for g in groups]
     if len(set(names)) != len(names):
         raise ValueError("the interval's group names repeat")
@@ -70,13 +71,13 @@ def validate(spec: Any, inputs: Mapping | None = None) -> None:
         _check_cover(groups, inputs)
 
 
-def _check_group(group: Any) -> None:
+def _check_group(group: Any, categorical: frozenset | None) -> None:
     if not isinstance(group, Mapping) or not isinstance(group.get("name"), str) \
             or not group["name"].strip():
         raise ValueError("each interval group needs a name")
     name, where = group["name"], group.get("where")
     if not isinstance(where, Mapping) or not all(
-            column in CATEGORICAL and isinstance(values, list) and values
+            (categorical is None or column in categorical) and isinstance(values, list) and values
             and all(isinstance(v, str) for v in values) for column, values in where.items()):
         raise ValueError(f"interval group {name!r}: 'where' must map categorical columns to "
                          "non-empty lists of their values")
@@ -89,7 +90,8 @@ def _check_group(group: Any) -> None:
 
 
 def _check_cover(groups: list, inputs: Mapping) -> None:
-    columns = sorted(CATEGORICAL)
+    # Only the columns the groups constrain matter: the others cannot leave a row uncovered.
+    columns = sorted({column for group in groups for column in group["where"]})
     for column in columns:
         for group in groups:
             unknown = set(group["where"].get(column, ())) - set(inputs[column]["categories"])

@@ -17,6 +17,7 @@ from charges.model import load_model
 from charges.schema import DTYPES, FIELDS
 from tests.launcher import Server, Spec
 from tests.person import VALID
+from training import train
 from training.train import DEFAULT_DATA
 
 APP = Spec("app")  # the Procfile's app
@@ -30,6 +31,32 @@ def model():
 @pytest.fixture(scope="session")
 def data() -> pd.DataFrame:
     return pd.read_csv(DEFAULT_DATA)
+
+
+# The other data sets the tests train on, and the options each needs (docs/training.md).
+TRAINING_OPTIONS = {"auto-mpg": ["--target", "mpg", "--ignore", "car_name"],
+                    "cps1985": ["--target", "wage"]}
+
+
+class Trained(dict):
+    """Data set name -> the folder its model was trained into, trained on first use."""
+
+    def __init__(self, folders):
+        super().__init__()
+        self.folders = folders
+
+    def __missing__(self, name: str) -> Path:
+        out = self.folders.mktemp(name)
+        assert train.main(["--data", str(DEFAULT_DATA.with_name(f"{name}.csv")),
+                           "--out", str(out), *TRAINING_OPTIONS[name]]) == 0
+        self[name] = out
+        return out
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> Trained:
+    """trained["auto-mpg"], trained["cps1985"]: each trained once per session."""
+    return Trained(tmp_path_factory)
 
 
 @pytest.fixture

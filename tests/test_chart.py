@@ -5,7 +5,7 @@ from web.chart import Histogram
 
 
 def test_histogram_bars_hold_all_people_and_mark_the_prediction(model, data):
-    chart = Histogram.of(model.card["charges"]["quantiles"])
+    chart = Histogram.of(model.card["target"]["quantiles"])
     assert sum(bar["share"] for bar in chart.bars) == pytest.approx(100, abs=0.5)
     marked = chart.bars[chart.marked(16_000.0)]
     assert marked["low"] <= 16_000.0 < marked["high"]
@@ -20,6 +20,6 @@ def test_histogram_bars_hold_all_people_and_mark_the_prediction(model, data):
 
 
 def test_a_prediction_outside_the_data_stays_on_the_chart(model):
-    chart = Histogram.of(model.card["charges"]["quantiles"])
+    chart = Histogram.of(model.card["target"]["quantiles"])
     assert chart.marker(-500.0) == 0 and chart.marker(1e6) == chart.width
     assert chart.marked(1e6) is None

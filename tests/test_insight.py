@@ -8,7 +8,7 @@ from charges import insight
 
 
 def test_percentile_agrees_with_the_training_data(model, data):
-    quantiles = model.card["charges"]["quantiles"]
+    quantiles = model.card["target"]["quantiles"]
     for value in (2_000.0, 9_382.03, 16_000.0, 40_000.0):
         share = 100 * (data.charges < value).mean()
         assert abs(insight.percentile(value, quantiles) - share) <= 1.5

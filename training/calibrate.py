@@ -7,37 +7,37 @@ result is the card's "interval", which charges.interval applies at request time.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from charges import interval
-from charges.schema import CATEGORICAL
 
-# The share of bills a range holds: 80% and symmetric, because a tail of non-smokers' bills
+# The share of values a range holds: 80% and symmetric, because a tail of non-smokers' bills
 # puts higher percentiles on a cliff that moves between splits (docs/model.md).
 COVERAGE = 0.8
-# Per smoker group, whose errors differ threefold. A smaller group's percentile would rest
-# on a handful of bills, so then everyone is calibrated together.
+# A group's percentile resting on fewer training rows would rest on a handful of values, so
+# a column with a smaller group cannot split the range (docs/training.md).
 MIN_GROUP = 50
-GROUP_NAMES = {"yes": "smokers", "no": "non-smokers"}
 METHOD = (f"Split-conformal by group (Mondrian): a group's half-width is the "
-          f"ceil((n+1)*{COVERAGE})-th smallest |bill - estimate| among its n people, each "
+          f"ceil((n+1)*{COVERAGE})-th smallest |value - estimate| among its n rows, each "
           f"estimated by a model that had not seen them (10-fold cross-validation on all rows); "
-          f"the range is the estimate plus or minus it, floored at $0. The holdout figures "
+          f"the range is the estimate plus or minus it, floored at 0. The holdout figures "
           f"repeat this on the training rows alone and score the holdout with the model "
           f"fitted on those rows.")
 
 
-def calibrate_interval(pc, model) -> dict:
-    """The card's "interval": per group, the half-width that held COVERAGE of the bills of
-    people the model had not seen (out-of-fold, on PyCaret's CV folds), and how it did on
-    the holdout.
+def calibrate_interval(pc, model, inputs: dict, names: Callable[[str | None], dict]) -> dict:
+    """The card's "interval": per group, the half-width that held COVERAGE of the values of
+    rows the model had not seen (out-of-fold, on PyCaret's CV folds), and how it did on
+    the holdout. names(column) gives the group names of the grouping column's values.
 
     The check comes first: calibrated on the training rows and applied to the model fitted
-    on them, scored on the holdout. The deployed half-widths then come from all rows, as
-    finalize_model refits on all rows: the training rows' fold models saw fewer people,
-    and their half-widths overshoot the coverage (docs/model.md).
+    on them, scored on the holdout. The grouping column is chosen on those same training
+    rows, so the holdout checks the whole procedure. The deployed half-widths then come from
+    all rows, as finalize_model refits on all rows: the training rows' fold models saw fewer
+    rows, and their half-widths overshoot the coverage (docs/model.md).
     """
     from sklearn.model_selection import cross_val_predict
 
@@ -45,37 +45,55 @@ def calibrate_interval(pc, model) -> dict:
     X_train, y_train = pc.get_config("X_train"), pc.get_config("y_train")
     X_test, y_test = pc.get_config("X_test"), pc.get_config("y_test")
     X, y = pc.get_config("X"), pc.get_config("y")
-    groups = _interval_groups(_categories(X)["smoker"], _categories(X_train)["smoker"])
 
-    def calibrated(X: pd.DataFrame, y: pd.Series) -> dict:
-        estimates = cross_val_predict(_full_pipeline(pc, model), X, y, cv=folds)
-        return _calibrate(groups, _categories(X), y.to_numpy(), estimates)
+    def out_of_fold(X: pd.DataFrame, y: pd.Series) -> np.ndarray:
+        return cross_val_predict(_full_pipeline(pc, model), X, y, cv=folds)
 
-    check = calibrated(X_train, y_train)
+    checking = out_of_fold(X_train, y_train)
+    column = grouping_column(inputs, _columns(X_train, inputs),
+                             np.abs(y_train.to_numpy() - checking))
+    groups = _interval_groups(column, inputs, names(column))
+    check = _calibrate(groups, _columns(X_train, inputs), y_train.to_numpy(), checking)
     estimates = _full_pipeline(pc, model).fit(X_train, y_train).predict(X_test)
-    spec = calibrated(X, y)
-    spec["holdout"], by_group = score(check, _categories(X_test), y_test.to_numpy(), estimates)
+    spec = _calibrate(groups, _columns(X, inputs), y.to_numpy(), out_of_fold(X, y))
+    spec["holdout"], by_group = score(check, _columns(X_test, inputs), y_test.to_numpy(),
+                                      estimates)
     for group, checked, scored in zip(spec["groups"], check["groups"], by_group):
         group["holdout"] = {"half_width": checked["half_width"], **scored}
     return spec
 
 
-def _interval_groups(smoker: np.ndarray, calibrating: np.ndarray) -> list[dict]:
-    """One group per smoker value, unless the smaller calibration (the training rows) would
-    have fewer than MIN_GROUP people in one of them."""
-    values = sorted(set(smoker))
-    if min(int((calibrating == v).sum()) for v in values) < MIN_GROUP:
+def grouping_column(inputs: dict, columns: dict, residuals: np.ndarray) -> str | None:
+    """The category input whose groups' COVERAGE-quantiles of out-of-fold |residual| differ
+    most (largest over smallest), among those with no blanks, at least two categories and
+    at least MIN_GROUP rows in each; None when no input qualifies. Ties: the first input."""
+    best, best_spread = None, 1.0 - 1e-12
+    for name, spec in inputs.items():
+        if spec["kind"] != "category" or spec["blank"] or len(spec["categories"]) < 2:
+            continue
+        members = [columns[name] == value for value in spec["categories"]]
+        if min(int(m.sum()) for m in members) < MIN_GROUP:
+            continue
+        quantiles = [float(np.quantile(residuals[m], COVERAGE)) for m in members]
+        spread = max(quantiles) / min(quantiles) if min(quantiles) > 0 else math.inf
+        if spread > best_spread:
+            best, best_spread = name, spread
+    return best
+
+
+def _interval_groups(column: str | None, inputs: dict, names: dict) -> list[dict]:
+    """One group per value of the grouping column, or everyone together."""
+    if column is None:
         return [{"name": "everyone", "where": {}}]
-    return [{"name": GROUP_NAMES.get(v, f"smoker: {v}"), "where": {"smoker": [v]}}
-            for v in values]
+    return [{"name": names[v], "where": {column: [v]}} for v in inputs[column]["categories"]]
 
 
-def _calibrate(groups: list[dict], columns: dict, bills: np.ndarray,
+def _calibrate(groups: list[dict], columns: dict, values: np.ndarray,
                estimates: np.ndarray) -> dict:
     """Split-conformal half-widths: the ceil((n+1)*COVERAGE)-th smallest |residual| among a
-    group's n people covers a new person of the group with probability >= COVERAGE."""
+    group's n rows covers a new row of the group with probability >= COVERAGE."""
     spec = {"method": METHOD, "coverage": COVERAGE, "groups": []}
-    residuals = np.abs(bills - estimates)
+    residuals = np.abs(values - estimates)
     index = interval.group_of(columns, {"groups": groups})
     for number, group in enumerate(groups):
         mine = np.sort(residuals[index == number])
@@ -83,14 +101,14 @@ def _calibrate(groups: list[dict], columns: dict, bills: np.ndarray,
         k = math.ceil((len(mine) + 1) * COVERAGE - 1e-9)
         spec["groups"].append({**group, "n": len(mine),
                                "half_width": math.ceil(float(mine[k - 1]) * 100) / 100})
-    _, by_group = score(spec, columns, bills, estimates)
+    _, by_group = score(spec, columns, values, estimates)
     for group, scored in zip(spec["groups"], by_group):
         group["above"] = scored["above"]
     return spec
 
 
-def score(spec: dict, columns: dict, bills: np.ndarray, estimates: np.ndarray):
-    """Coverage, mean width and share of bills above the range: overall and per group."""
+def score(spec: dict, columns: dict, values: np.ndarray, estimates: np.ndarray):
+    """Coverage, mean width and share of values above the range: overall and per group."""
     index = interval.group_of(columns, spec)
     low, high = interval.around(estimates, index, spec)
 
@@ -98,11 +116,11 @@ def score(spec: dict, columns: dict, bills: np.ndarray, estimates: np.ndarray):
         if not member.any():
             return {"n": 0, "coverage": None, "mean_width": None, "above": None}
         return {"n": int(member.sum()),
-                "coverage": round(float(((bills >= low) & (bills <= high))[member].mean()), 4),
+                "coverage": round(float(((values >= low) & (values <= high))[member].mean()), 4),
                 "mean_width": round(float((high - low)[member].mean()), 2),
-                "above": round(float((bills > high)[member].mean()), 4)}
+                "above": round(float((values > high)[member].mean()), 4)}
 
-    return (figures(np.full(len(bills), True)),
+    return (figures(np.full(len(values), True)),
             [figures(index == number) for number in range(len(spec["groups"]))])
 
 
@@ -115,6 +133,7 @@ def _full_pipeline(pc, model):
     return pipeline
 
 
-def _categories(X: pd.DataFrame) -> dict:
-    """The categorical columns as the app holds them: object arrays of strings."""
-    return {name: X[name].to_numpy(dtype=object) for name in CATEGORICAL}
+def _columns(X: pd.DataFrame, inputs: dict) -> dict:
+    """The input columns as the app holds them (categories: object arrays of strings)."""
+    return {name: X[name].to_numpy(dtype=object if spec["kind"] == "category" else None)
+            for name, spec in inputs.items()}

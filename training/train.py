@@ -1,16 +1,18 @@
-"""Train the charges model with PyCaret and write deployment.pkl + deployment.json.
+"""Train a regression model on a CSV with PyCaret and write deployment.pkl + deployment.json.
 
-    python -m training.train                      # the deployed method, on the shipped data
+    python -m training.train          # the insurance model, on the shipped data, to the top level
+    python -m training.train --data cars.csv --target mpg --ignore car_name --out /tmp/cars
     python -m training.train --method reference   # the tutorial's linear model, for comparison
-    python -m training.train --data part.csv --out /tmp/model
 
-The card (deployment.json) is what the app learns the data from: input ranges, categories,
-the charges distribution, the metrics and the 80% range around each estimate. Nothing about
-the data is hard-coded in the app.
+The card (deployment.json) is what the app learns the data from: each input's kind, range or
+categories, the target's distribution and format, the metrics, the 80% range around each
+estimate and the words of the describe file. docs/training.md explains every option, rule
+and error.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -23,22 +25,23 @@ import warnings
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from charges import interval
+from training import columns, describe
 from training.calibrate import calibrate_interval
-from charges.schema import CATEGORICAL, FIELDS, INTEGER, TARGET
+from training.columns import TrainingError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "training" / "data" / "insurance.csv"
+DEFAULT_DESCRIBE = ROOT / "training" / "data" / "insurance.json"
+DEFAULT_TARGET = "charges"
 SESSION_ID = 123
 METRICS = ("MAE", "RMSE", "R2", "MAPE")
-QUANTILES = 101
 
 # Models compared by CV MAE, less the slow or non-deterministic learners (catboost, knn,
-# AdaBoost), which never win on this data.
+# AdaBoost), which never win on the insurance data.
 CANDIDATES = ["lr", "ridge", "huber", "dt", "rf", "et", "gbr", "lightgbm"]
 
 # Grids by PyCaret model id. Huber loss, because charges have a long right tail of
@@ -54,7 +57,7 @@ GRIDS = {
     },
 }
 
-# The original tutorial's method, kept for comparison (its figures: docs/model.md).
+# The original insurance tutorial's method, kept for comparison (its figures: docs/model.md).
 REFERENCE_SETUP = {
     "normalize": True,
     "polynomial_features": True,
@@ -66,21 +69,63 @@ log = logging.getLogger("training")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="training CSV")
+    parser.add_argument("--data", type=Path, help="training CSV (default: the insurance data)")
+    parser.add_argument("--target", default=DEFAULT_TARGET, help="the column to predict")
     parser.add_argument("--out", type=Path, default=ROOT, help="folder for deployment.pkl/.json")
+    parser.add_argument("--task", choices=("regression", "classification"),
+                        help="default: classification for a text or boolean target, "
+                             "else regression")
+    parser.add_argument("--ignore", nargs="+", action="extend", default=[], metavar="COLUMN",
+                        help="columns to leave out")
+    parser.add_argument("--describe", type=Path, metavar="FILE.json",
+                        help="labels, formats and words (default: the insurance one when "
+                             "--data is not given)")
     parser.add_argument("--method", choices=("search", "reference"), default="search")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    card = train(args.data.resolve(), args.out.resolve(), args.method)
+    if args.describe is None and args.data is None:
+        args.describe = DEFAULT_DESCRIBE
+    try:
+        card = train((args.data or DEFAULT_DATA).resolve(), args.out.resolve(), args.method,
+                     target=args.target, task=args.task, ignore=args.ignore,
+                     describe_path=args.describe)
+    except TrainingError as exc:
+        print(f"training: error: {exc}", file=sys.stderr)
+        return 2
     cv = card["metrics"]["cv"]
-    log.info("%s: CV MAE %.0f, R2 %.3f -> %s", card["model"]["name"], cv["MAE"], cv["R2"],
+    log.info("%s: CV MAE %.4g, R2 %.3f -> %s", card["model"]["name"], cv["MAE"], cv["R2"],
              args.out / "deployment.pkl")
     return 0
 
 
-def train(data_path: Path, out: Path, method: str = "search") -> dict:
-    data = pd.read_csv(data_path)
-    out.mkdir(parents=True, exist_ok=True)
+def train(data_path: Path, out: Path, method: str = "search", *, target: str = DEFAULT_TARGET,
+          task: str | None = None, ignore: list[str] = (),
+          describe_path: Path | None = None) -> dict:
+    """Check everything, then train: a TrainingError leaves nothing written."""
+    found = describe.load(describe_path)
+    ignore = list(dict.fromkeys(ignore))
+    typed, raw = columns.read_csv(data_path)
+    task = columns.check_target(typed, target, task)
+    names = columns.choose_inputs(typed, target, ignore)
+    describe.check_columns(found, names, ignore)
+    kinds = columns.learn_kinds(typed, raw, names, describe.categories_marked(found))
+    data = columns.frame(typed, raw, kinds)
+    data[target] = typed[target]
+    if method == "reference" and any(kinds.get(c) in (None, "category")
+                                     for c in REFERENCE_SETUP["bin_numeric_features"]):
+        raise TrainingError("the reference method is the insurance tutorial's: it needs "
+                            "numeric age and bmi inputs")
+    inputs = columns.describe_inputs(data, kinds, found.get("inputs", {}))
+    describe.check_groups(found, inputs)
+    plan = {"task": task, "target": columns.describe_target(data[target],
+                                                              found.get("target", {})),
+            "inputs": inputs, "what_if": describe.what_if(found, inputs),
+            "ignored": ignore, "words": found.get("words", {}),
+            "group_names": lambda column: describe.group_names(found, column, inputs)}
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TrainingError(f"cannot create the folder {out}: {exc.strerror}") from None
     # PyCaret and its learners write logs.log and catboost_info/ into the working directory;
     # run them from a scratch folder so nothing lands in the repository.
     cwd = os.getcwd()
@@ -88,25 +133,40 @@ def train(data_path: Path, out: Path, method: str = "search") -> dict:
         warnings.simplefilter("ignore")
         os.chdir(scratch)
         try:
-            return _experiment(data, out, method)
+            return _experiment(data, out, method, plan)
         finally:
             os.chdir(cwd)
 
 
-def _experiment(data: pd.DataFrame, out: Path, method: str) -> dict:
+def _experiment(data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
     from pycaret import regression as pc
 
     # One OpenMP/BLAS thread, set once PyCaret has loaded every library that has a pool:
     # k-means binning (the reference method) finds other bins with two threads than with
     # one, and the same code and data must give the same model on any machine.
-    with threadpool_limits(limits=1):
-        return _run(pc, data, out, method)
+    with threadpool_limits(limits=1), _quiet():
+        return _run(pc, data, out, method, plan)
 
 
-def _run(pc, data: pd.DataFrame, out: Path, method: str) -> dict:
+@contextlib.contextmanager
+def _quiet():
+    """LightGBM prints thousands of parameter warnings while PyCaret tunes it, from Python
+    and from C: neither reaches the owner's terminal (its errors still raise)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
     settings = dict(REFERENCE_SETUP) if method == "reference" else {}
     compared = []
-    pc.setup(data[list(FIELDS) + [TARGET]], target=TARGET, session_id=SESSION_ID,
+    pc.setup(data, target=plan["target"]["name"], session_id=SESSION_ID,
              memory=False, system_log=False, html=False, verbose=False, n_jobs=1, **settings)
     if method == "reference":
         model = pc.create_model("lr", verbose=False)
@@ -121,14 +181,14 @@ def _run(pc, data: pd.DataFrame, out: Path, method: str) -> dict:
     cv = _metrics(pc.pull().loc["Mean"])
     pc.predict_model(model, verbose=False)
     holdout = _metrics(pc.pull().iloc[0])
-    inputs = describe_inputs(data)
-    ranges = calibrate_interval(pc, model)
-    interval.validate(ranges, inputs)
+    ranges = calibrate_interval(pc, model, plan["inputs"], plan["group_names"])
+    interval.validate(ranges, plan["inputs"])
 
     final = pc.finalize_model(model)
     pc.save_model(final, str(out / "deployment"), verbose=False)
     pkl = out / "deployment.pkl"
     card = {
+        "task": plan["task"],
         "model": {
             "name": type(model).__name__,
             "method": method,
@@ -136,16 +196,19 @@ def _run(pc, data: pd.DataFrame, out: Path, method: str) -> dict:
             "setup": {"session_id": SESSION_ID, **settings},
         },
         "metrics": {"cv": cv, "holdout": holdout, "folds": 10, "compared": compared},
-        "interval": ranges,
         "rows": {"total": len(data), "train": len(pc.get_config("X_train")),
                  "holdout": len(pc.get_config("X_test"))},
-        "inputs": inputs,
-        "charges": describe_charges(data[TARGET]),
         "versions": {name: metadata.version(name) for name in
                      ("pycaret", "scikit-learn", "pandas", "numpy", "lightgbm")}
                     | {"python": sys.version.split()[0]},
         "sha256": hashlib.sha256(pkl.read_bytes()).hexdigest(),
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "target": plan["target"],
+        "inputs": plan["inputs"],
+        "what_if": plan["what_if"],
+        "interval": ranges,
+        "ignored": plan["ignored"],
+        "words": plan["words"],
     }
     (out / "deployment.json").write_text(json.dumps(card, indent=2) + "\n")
     return card
@@ -172,25 +235,6 @@ def _tune(pc, winner, winner_id: str):
         if mae < best_mae:
             best, best_mae = tuned, mae
     return best
-
-
-def describe_inputs(data: pd.DataFrame) -> dict:
-    inputs = {}
-    for name in FIELDS:
-        column = data[name]
-        if name in CATEGORICAL:
-            inputs[name] = {"kind": "category", "categories": sorted(column.unique().tolist())}
-        else:
-            inputs[name] = {"kind": "integer" if name in INTEGER else "number",
-                            "min": column.min().item(), "max": column.max().item()}
-    return inputs
-
-
-def describe_charges(charges: pd.Series) -> dict:
-    """Percentiles 0..100 of the target: enough to place a prediction and draw its histogram."""
-    levels = np.linspace(0, 1, QUANTILES)
-    return {"quantiles": [round(float(q), 2) for q in charges.quantile(levels)],
-            "mean": round(float(charges.mean()), 2)}
 
 
 def _metrics(row: pd.Series) -> dict:

@@ -21,7 +21,7 @@ class State:
 
 
 def init_app(app: Flask, model: Model) -> None:
-    quantiles = np.asarray(model.card["charges"]["quantiles"], dtype=np.float64)
+    quantiles = np.asarray(model.card["target"]["quantiles"], dtype=np.float64)
     chart = Histogram.of(quantiles)
     with app.app_context():
         bars = Markup(render_template("_bars.svg", chart=chart))
