@@ -9,7 +9,7 @@ import pytest
 from charges.model import load_model
 from tests.support import FIELDS, ranges
 from training import train
-from training.train import ROOT
+from training.train import DEFAULT_DESCRIBE, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -55,6 +55,21 @@ def test_the_card_describes_the_data_and_the_pickle(retrained, data):
     assert quantiles[50] == pytest.approx(data.charges.median(), abs=0.01)
     assert set(card["metrics"]["cv"]) == {"MAE", "RMSE", "R2", "MAPE"}
     assert set(card["versions"]) >= {"pycaret", "scikit-learn", "python"}
+
+
+def test_with_no_arguments_training_uses_the_insurance_describe_file(retrained):
+    """Its words, what-ifs and group names; the range still splits smokers from the rest."""
+    out, _ = retrained
+    card = json.loads((out / "deployment.json").read_text())
+    described = json.loads(DEFAULT_DESCRIBE.read_text())
+    assert card["task"] == "regression" and card["ignored"] == []
+    assert [(g["name"], g["where"]) for g in card["interval"]["groups"]] == \
+        [("non-smokers", {"smoker": ["no"]}), ("smokers", {"smoker": ["yes"]})]
+    assert card["what_if"] == described["what_if"] and card["words"] == described["words"]
+    assert {k: card["target"][k] for k in ("name", "label", "format")} == \
+        {"name": "charges"} | described["target"]
+    assert {name: spec["label"] for name, spec in card["inputs"].items()} == \
+        {name: spec["label"] for name, spec in described["inputs"].items()}
 
 
 def test_the_deployed_method_beats_the_reference_on_the_same_folds(model, tmp_path):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,6 @@ MAX_INPUTS = 100
 # offer hundreds of choices.
 IDENTIFIER_SHARE = 0.5
 QUANTILES = 101
-WHOLE = re.compile(r"[+-]?\d+")
 
 
 class TrainingError(Exception):
@@ -59,7 +57,7 @@ def check_target(typed: pd.DataFrame, target: str, task: str | None) -> str:
         raise TrainingError(f"the data has no column {target!r}; its columns are: "
                             + ", ".join(map(str, typed.columns)))
     column = typed[target]
-    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    numeric = _numeric(column)
     inferred = "regression" if numeric else "classification"
     if (task or inferred) == "classification":
         raise TrainingError(
@@ -73,10 +71,16 @@ def check_target(typed: pd.DataFrame, target: str, task: str | None) -> str:
     if missing:
         raise TrainingError(f"the target {target!r} is missing on {missing} row(s): fill "
                             "them or remove those rows")
+    if not np.isfinite(column).all():
+        raise TrainingError(f"the target {target!r} holds an infinite number")
     if column.nunique() < 2:
         raise TrainingError(f"the target {target!r} has the same value on every row: "
                             "there is nothing to predict")
     return "regression"
+
+
+def _numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 def choose_inputs(typed: pd.DataFrame, target: str, ignore: list[str]) -> list[str]:
@@ -103,15 +107,19 @@ def choose_inputs(typed: pd.DataFrame, target: str, ignore: list[str]) -> list[s
 def learn_kinds(typed: pd.DataFrame, raw: pd.DataFrame, inputs: list[str],
                 categories: set[str]) -> dict[str, str]:
     """Each input's kind: category (text, booleans, or marked so in the describe file),
-    integer (every filled cell written as a whole number) or number."""
+    integer (every filled value a whole number: 130 or 130.0) or number."""
     kinds = {}
     for name in inputs:
         column = typed[name]
-        if (name in categories or pd.api.types.is_bool_dtype(column)
-                or not pd.api.types.is_numeric_dtype(column)):
+        if column.isna().all():
+            raise TrainingError(f"the column {name!r} is empty on every row: leave it out "
+                                f"with --ignore {name}")
+        if _numeric(column) and not np.isfinite(column.dropna()).all():
+            raise TrainingError(f"the column {name!r} holds an infinite number")
+        if name in categories or not _numeric(column):
             kinds[name] = "category"
-        elif pd.api.types.is_integer_dtype(column) or raw[name].dropna().map(
-                lambda cell: bool(WHOLE.fullmatch(cell.strip()))).all():
+        elif pd.api.types.is_integer_dtype(column) or bool(
+                (column.dropna() == np.floor(column.dropna())).all()):
             kinds[name] = "integer"
         else:
             kinds[name] = "number"
@@ -132,7 +140,8 @@ def _check_identifier(name: str, kind: str, cells: pd.Series) -> None:
 
 def frame(typed: pd.DataFrame, raw: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     """The inputs as the pipeline is fitted on them: categories as stripped text (NaN where
-    blank: the imputer takes None for a category of its own), integers int64 (float64 when some are missing), numbers float64."""
+    blank: the imputer would take None for a category of its own), integers int64 (float64
+    when some are missing), numbers float64."""
     columns = {}
     for name, kind in kinds.items():
         if kind == "category":

@@ -117,9 +117,25 @@ def _checked(spec, inputs: dict, number: int) -> dict:
                                 + ", ".join(given["categories"]))
         if not category and not (_number(value) and given["min"] <= value <= given["max"]
                                  and (given["kind"] == "number" or float(value).is_integer())):
-            raise TrainingError(f'{where}: "to" must be a {given["kind"]} from {given["min"]} '
-                                f"to {given['max']}")
+            whole = "a whole number" if given["kind"] == "integer" else "a number"
+            raise TrainingError(f'{where}: "to" must be {whole} from {given["min"]} to '
+                                f"{given['max']}")
     return {"field": field, action: value, "label": spec["label"]}
+
+
+def check_groups(found: dict, inputs: dict) -> None:
+    """The describe file's group names name categories of category inputs, each once."""
+    for column, given in found.get("groups", {}).items():
+        if inputs[column]["kind"] != "category":
+            raise TrainingError(f'describe file: "groups" → {column!r} is not a category input')
+        unknown = set(given) - set(inputs[column]["categories"])
+        if unknown:
+            raise TrainingError(f'describe file: "groups" → {column!r}: no category '
+                                f"{sorted(unknown)[0]!r}")
+        names = list(group_names(found, column, inputs).values())
+        if len(set(names)) < len(names):
+            raise TrainingError(f'describe file: "groups" → {column!r}: two groups share '
+                                "a name")
 
 
 def group_names(found: dict, column: str | None, inputs: dict) -> dict[str, str]:
@@ -128,15 +144,8 @@ def group_names(found: dict, column: str | None, inputs: dict) -> dict[str, str]
     if column is None:
         return {}
     given = found.get("groups", {}).get(column, {})
-    unknown = set(given) - set(inputs[column]["categories"])
-    if unknown:
-        raise TrainingError(f'describe file: "groups" → {column!r}: no category '
-                            f"{sorted(unknown)[0]!r}")
-    names = {value: given.get(value, f"{inputs[column]['label']}: {value}")
-             for value in inputs[column]["categories"]}
-    if len(set(names.values())) < len(names):
-        raise TrainingError(f'describe file: "groups" → {column!r}: two groups share a name')
-    return names
+    return {value: given.get(value, f"{inputs[column]['label']}: {value}")
+            for value in inputs[column]["categories"]}
 
 
 def _object(value, where: str, keys: tuple[str, ...] | None = None) -> dict:

@@ -60,7 +60,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=train.DEFAULT_DATA)
     parser.add_argument("--target", default=train.DEFAULT_TARGET)
-    parser.add_argument("--ignore", nargs="+", action="extend", default=[], metavar="COLUMN")
+    # One column per --ignore here, so that the seeds after it stay seeds.
+    parser.add_argument("--ignore", action="append", default=[], metavar="COLUMN")
     parser.add_argument("--describe", type=Path, metavar="FILE.json")
     parser.add_argument("seeds", nargs="*", type=int, default=[0])
     args = parser.parse_args(argv)

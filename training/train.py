@@ -12,6 +12,7 @@ and error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -102,25 +103,29 @@ def train(data_path: Path, out: Path, method: str = "search", *, target: str = D
           describe_path: Path | None = None) -> dict:
     """Check everything, then train: a TrainingError leaves nothing written."""
     found = describe.load(describe_path)
+    ignore = list(dict.fromkeys(ignore))
     typed, raw = columns.read_csv(data_path)
     task = columns.check_target(typed, target, task)
-    names = columns.choose_inputs(typed, target, list(ignore))
-    describe.check_columns(found, names, list(ignore))
+    names = columns.choose_inputs(typed, target, ignore)
+    describe.check_columns(found, names, ignore)
     kinds = columns.learn_kinds(typed, raw, names, describe.categories_marked(found))
     data = columns.frame(typed, raw, kinds)
     data[target] = typed[target]
-    missing = [c for c in REFERENCE_SETUP["bin_numeric_features"] if kinds.get(c) == "category"
-               or c not in kinds]
-    if method == "reference" and missing:
-        raise TrainingError(f"the reference method is the insurance tutorial's: it bins "
-                            f"{missing[0]!r}, which is not a numeric input here")
+    if method == "reference" and any(kinds.get(c) in (None, "category")
+                                     for c in REFERENCE_SETUP["bin_numeric_features"]):
+        raise TrainingError("the reference method is the insurance tutorial's: it needs "
+                            "numeric age and bmi inputs")
     inputs = columns.describe_inputs(data, kinds, found.get("inputs", {}))
+    describe.check_groups(found, inputs)
     plan = {"task": task, "target": columns.describe_target(data[target],
                                                               found.get("target", {})),
             "inputs": inputs, "what_if": describe.what_if(found, inputs),
-            "ignored": list(ignore), "words": found.get("words", {}),
+            "ignored": ignore, "words": found.get("words", {}),
             "group_names": lambda column: describe.group_names(found, column, inputs)}
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TrainingError(f"cannot create the folder {out}: {exc.strerror}") from None
     # PyCaret and its learners write logs.log and catboost_info/ into the working directory;
     # run them from a scratch folder so nothing lands in the repository.
     cwd = os.getcwd()
@@ -139,8 +144,23 @@ def _experiment(data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
     # One OpenMP/BLAS thread, set once PyCaret has loaded every library that has a pool:
     # k-means binning (the reference method) finds other bins with two threads than with
     # one, and the same code and data must give the same model on any machine.
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), _quiet():
         return _run(pc, data, out, method, plan)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """LightGBM prints thousands of parameter warnings while PyCaret tunes it, from Python
+    and from C: neither reaches the owner's terminal (its errors still raise)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
