@@ -25,7 +25,7 @@ class Estimates:
 
 def to_columns(records: Iterable[Record], schema: Schema) -> dict[str, np.ndarray]:
     """Validated records as the training columns: one array per field, in its training
-    dtype (a blank number is NaN, a blank category None). Columns, not a DataFrame: a
+    dtype (a blank is NaN). Columns, not a DataFrame: a
     compiled predictor reads them as they are."""
     records = list(records)
     return {f.name: np.array([r[f.name] for r in records], dtype=f.dtype) for f in schema}

@@ -11,7 +11,7 @@ from charges.schema import Schema
 def domain_sample(schema: Schema, n: int, seed: int = 0) -> pd.DataFrame:
     """n random valid inputs over the whole domain, typed as the app types them. Row 0 holds
     every minimum, row 1 every maximum; the first rows cycle through every category. A field
-    that may be blank is blank (NaN, or None for a category) in row 2 and in every tenth row
+    that may be blank is blank (NaN) in row 2 and in every tenth row
     after, so a compiled predictor must also agree on what the pipeline imputes."""
     rng = np.random.default_rng(seed)
     data = {}

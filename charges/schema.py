@@ -52,9 +52,10 @@ class Field:
                                .get(self.kind, "float64"))
 
     @property
-    def missing(self) -> float | None:
-        """What a blank sends to the pipeline: NaN for a number, None for a category."""
-        return None if self.kind == "category" else math.nan
+    def missing(self) -> float:
+        """What a blank sends to the pipeline: NaN, as pandas reads a blank cell, for a
+        category too (its imputer takes None for a value and the model then fails)."""
+        return math.nan
 
     def rule(self) -> str:
         """The rule in words, for the page and for error messages."""

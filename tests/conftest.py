@@ -9,6 +9,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -38,8 +39,21 @@ TRAINING_OPTIONS = {"auto-mpg": ["--target", "mpg", "--ignore", "car_name"],
                     "cps1985": ["--target", "wage"]}
 
 
+TRAINING_OPTIONS["cps1985-blanks"] = TRAINING_OPTIONS["cps1985"]
+
+
+def _with_blanks(out: Path) -> Path:
+    """cps1985 with occupation and experience blank on every 12th row: a category and an
+    integer column with blanks, which none of the shipped files has."""
+    data = pd.read_csv(DEFAULT_DATA.with_name("cps1985.csv"))
+    data.loc[data.index % 12 == 5, ["occupation", "experience"]] = np.nan
+    data.to_csv(out / "cps1985-blanks.csv", index=False)
+    return out / "cps1985-blanks.csv"
+
+
 class Trained(dict):
-    """Data set name -> the folder its model was trained into, trained on first use."""
+    """Data set name -> the folder its model was trained into, trained on first use; the
+    CSV it was trained on is the folder's TRAINED_ON."""
 
     def __init__(self, folders):
         super().__init__()
@@ -47,15 +61,18 @@ class Trained(dict):
 
     def __missing__(self, name: str) -> Path:
         out = self.folders.mktemp(name)
-        assert train.main(["--data", str(DEFAULT_DATA.with_name(f"{name}.csv")),
-                           "--out", str(out), *TRAINING_OPTIONS[name]]) == 0
+        csv = _with_blanks(out) if name == "cps1985-blanks" else \
+            DEFAULT_DATA.with_name(f"{name}.csv")
+        (out / "TRAINED_ON").write_text(str(csv))
+        assert train.main(["--data", str(csv), "--out", str(out), *TRAINING_OPTIONS[name]]) == 0
         self[name] = out
         return out
 
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory) -> Trained:
-    """trained["auto-mpg"], trained["cps1985"]: each trained once per session."""
+    """trained["auto-mpg"], trained["cps1985"], trained["cps1985-blanks"]: each trained once
+    per session."""
     return Trained(tmp_path_factory)
 
 

@@ -34,7 +34,7 @@ def data(rows: int = 300, seed: int = 1) -> pd.DataFrame:
                      + frame["Origin"].map({"Europe": 2, "Japan": 3, "USA": 0})
                      + rng.normal(0, 1.5, rows)).round(1)
     frame.loc[::7, "yrs.since.phd"] = np.nan  # blanks: the pipeline imputes them
-    frame.loc[3::11, "origin"] = None
+    frame.loc[3::11, "origin"] = np.nan  # as pandas reads a blank cell
     return frame
 
 

@@ -18,7 +18,7 @@ SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 FORM = {"Model Year": "76", "yrs.since.phd": "", "weight": "3000", "Origin": "japan",
         "origin": ""}
 RECORD = {"Model Year": 76, "yrs.since.phd": np.nan, "weight": 3000.0, "Origin": "Japan",
-          "origin": None}
+          "origin": np.nan}
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_bad_form_values_are_400_with_the_fields_label(served, change, field):
 
 def test_the_api_takes_the_column_names_with_null_or_left_out_blanks(served):
     client, model = served
-    body = [{**RECORD, "yrs.since.phd": None}, {k: v for k, v in RECORD.items()
+    body = [{**RECORD, "yrs.since.phd": None, "origin": None}, {k: v for k, v in RECORD.items()
                                                 if k not in ("origin", "yrs.since.phd")},
             {**RECORD, "yrs.since.phd": 12.5, "origin": "b"}]
     response = client.post("/api/predict", data=json.dumps(body, allow_nan=False),
@@ -103,7 +103,7 @@ def test_the_api_takes_the_column_names_with_null_or_left_out_blanks(served):
 def test_bad_api_values_are_422_naming_the_column(served, change):
     client, _ = served
     response = client.post("/api/predict", data=json.dumps({**RECORD, "yrs.since.phd": None,
-                                                            **change}),
+                                                            "origin": None, **change}),
                            content_type="application/json")
     assert response.status_code == 422
     [error] = response.json["errors"]

@@ -11,9 +11,8 @@ import pandas as pd
 import pytest
 
 from app import create_app
-from training.train import DEFAULT_DATA
 
-DATA_SETS = ["auto-mpg", "cps1985"]
+DATA_SETS = ["auto-mpg", "cps1985", "cps1985-blanks"]
 SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 
 
@@ -22,19 +21,19 @@ def served(request, trained):
     folder = trained[request.param]
     app = create_app({"TESTING": True, "MODEL_PATH": str(folder / "deployment.pkl")})
     model = app.extensions["charges"].model
-    raw = pd.read_csv(DEFAULT_DATA.with_name(f"{request.param}.csv"))
+    raw = pd.read_csv((folder / "TRAINED_ON").read_text())
     return app.test_client(), model, raw
 
 
 def typed(model, raw: pd.DataFrame) -> pd.DataFrame:
     """The data set's rows as training handed them to the pipeline: the card's columns and
-    dtypes, category text stripped, blanks as NaN (numbers) or None (categories). Written
+    dtypes, category text stripped, blanks as NaN (as pandas reads a blank cell). Written
     here from the card, not with the app's code."""
     frame = {}
     for name, spec in model.card["inputs"].items():
         column = raw[name]
         if spec["kind"] == "category":
-            frame[name] = [None if pd.isna(v) else str(v).strip() for v in column]
+            frame[name] = [np.nan if pd.isna(v) else str(v).strip() for v in column]
         else:
             frame[name] = column.astype(spec["dtype"])
     return pd.DataFrame(frame).astype({n: s["dtype"] for n, s in model.card["inputs"].items()})

@@ -153,15 +153,10 @@ def test_the_saved_pipeline_fits_its_training_rows_better_than_cross_validation(
 
 
 @pytest.fixture(scope="module")
-def with_blanks(tmp_path_factory):
+def with_blanks(trained):
     """cps1985 with occupation and experience left blank on every 12th row: trained once."""
-    out = tmp_path_factory.mktemp("blanks")
-    data = pd.read_csv(DATA / "cps1985.csv")
-    data.loc[data.index % 12 == 5, ["occupation", "experience"]] = np.nan
-    data.to_csv(out / "blanks.csv", index=False)
-    assert train.main(["--data", str(out / "blanks.csv"), "--target", "wage",
-                       "--out", str(out)]) == 0
-    return out, data
+    out = trained["cps1985-blanks"]
+    return out, pd.read_csv((out / "TRAINED_ON").read_text())
 
 
 def test_a_blank_category_is_imputed_with_the_most_frequent_one(with_blanks):
