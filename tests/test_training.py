@@ -70,6 +70,10 @@ def test_with_no_arguments_training_uses_the_insurance_describe_file(retrained):
         {"name": "charges"} | described["target"]
     assert {name: spec["label"] for name, spec in card["inputs"].items()} == \
         {name: spec["label"] for name, spec in described["inputs"].items()}
+    # What the app reads to word and shape its pages is what the shipped card says.
+    shipped = json.loads((ROOT / "deployment.json").read_text())
+    for key in ("task", "target", "inputs", "what_if", "ignored", "words"):
+        assert card[key] == shipped[key], key
 
 
 def test_the_deployed_method_beats_the_reference_on_the_same_folds(model, tmp_path):
