@@ -35,7 +35,9 @@ def data() -> pd.DataFrame:
 
 # The other data sets the tests train on, and the options each needs (docs/training.md).
 TRAINING_OPTIONS = {"auto-mpg": ["--target", "mpg", "--ignore", "car_name"],
-                    "cps1985": ["--target", "wage"]}
+                    "cps1985": ["--target", "wage"],
+                    "penguins": ["--target", "species"],
+                    "swisslabor": ["--target", "participation"]}
 
 
 class Trained(dict):
@@ -55,7 +57,8 @@ class Trained(dict):
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory) -> Trained:
-    """trained["auto-mpg"], trained["cps1985"]: each trained once per session."""
+    """trained["auto-mpg"], trained["cps1985"], trained["penguins"], trained["swisslabor"]:
+    each trained once per session."""
     return Trained(tmp_path_factory)
 
 

@@ -39,7 +39,7 @@ def calibrate_sets(pc, model, classes: list[str]) -> dict:
     holdout = score(check, fitted.predict_proba(X_test), fitted.predict(X_test), y_test, classes)
     deployed = thresholds(out_of_fold(pc, model, X, y, classes), y, classes, mondrian)
     return {"method": METHOD, "coverage": COVERAGE, "mondrian": mondrian,
-            "thresholds": deployed, "holdout": holdout}
+            "thresholds": deployed, "holdout": {**holdout, "thresholds": check}}
 
 
 def out_of_fold(pc, model, X: pd.DataFrame, y: pd.Series, classes: list[str]) -> np.ndarray:
