@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import confusion_matrix, log_loss as sk_log_loss, roc_auc_score
+from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score,
+                             log_loss as sk_log_loss, roc_auc_score)
 
 from training.session import SESSION_ID, jsonable, versions
-from training.sets import calibrate_sets
+from training.sets import calibrate_sets, full_pipeline
 
 # Families with predict_proba, less the slow or non-deterministic ones (catboost, knn, ada).
 CANDIDATES = ["lr", "nb", "dt", "rf", "et", "gbc", "lightgbm"]
@@ -82,13 +83,18 @@ def run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
     compared = [{"model": row["Model"], **_metrics(row)} for _, row in ranking.iterrows()]
     base = pc.tune_model(winner, optimize="LogLoss", verbose=False)
     model, cv, calibration = _calibrate(pc, base)
-    holdout_rows = pc.predict_model(model, verbose=False)
-    holdout = _metrics(pc.pull().iloc[0])
     classes = [str(c) for c in pc.get_config("pipeline").named_steps["label_encoding"]
                .transformer.classes_]
-    confusion = confusion_matrix(holdout_rows[name].astype(str),
-                                 holdout_rows["prediction_label"].astype(str), labels=classes)
-    sets = calibrate_sets(pc, model, classes)
+    # The holdout scored here, not by predict_model: it casts labels that look like numbers
+    # ("1", "2") to int and then fails to find them among the classes.
+    y_test = pc.get_config("y_test").astype(str)
+    fitted = full_pipeline(pc, model).fit(pc.get_config("X_train"),
+                                          pc.get_config("y_train").astype(str))
+    proba, predicted = fitted.predict_proba(pc.get_config("X_test")), fitted.predict(
+        pc.get_config("X_test")).astype(str)
+    holdout = _holdout(classes, y_test, proba, predicted)
+    confusion = confusion_matrix(y_test, predicted, labels=classes)
+    sets = calibrate_sets(pc, model, classes, proba, predicted)
 
     final = pc.finalize_model(model)
     pc.save_model(final, str(out / "deployment"), verbose=False)
@@ -137,6 +143,18 @@ def _calibrate(pc, base):
                    "cv_before": {"Brier": before["Brier"], "LogLoss": before["LogLoss"]},
                    "cv_after": {"Brier": after["Brier"], "LogLoss": after["LogLoss"]}}
     return (calibrated, after, calibration) if applied else (base, before, calibration)
+
+
+def _holdout(classes: list[str], y_true: pd.Series, proba: np.ndarray, predicted) -> dict:
+    """The CV table's figures on the holdout: F1 as PyCaret's (the second class's for two
+    classes, else weighted by class)."""
+    two = len(classes) == 2
+    f1 = f1_score(y_true, predicted, labels=classes, pos_label=classes[-1],
+                  average="binary" if two else "weighted")
+    figures = {"Accuracy": accuracy_score(y_true, predicted),
+               "AUC": auc(classes, y_true, proba), "F1": f1,
+               "LogLoss": log_loss(classes, y_true, proba), "Brier": brier(classes, y_true, proba)}
+    return {name: round(float(value), 4) for name, value in figures.items()}
 
 
 def _metrics(row: pd.Series) -> dict:

@@ -26,17 +26,17 @@ METHOD = (f"Split-conformal, least ambiguous set-valued classifier (LAC): a clas
           f"the training rows alone and score the holdout with the model fitted on them.")
 
 
-def calibrate_sets(pc, model, classes: list[str]) -> dict:
+def calibrate_sets(pc, model, classes: list[str], proba: np.ndarray, predicted) -> dict:
     """The card's "sets": thresholds from all rows' out-of-fold probabilities, and their
-    check on the holdout (thresholds from the training rows, model fitted on them)."""
+    check on the holdout (thresholds from the training rows; proba and predicted: the
+    holdout as the model fitted on the training rows sees it)."""
     X_train, y_train = pc.get_config("X_train"), _labels(pc.get_config("y_train"))
-    X_test, y_test = pc.get_config("X_test"), _labels(pc.get_config("y_test"))
+    y_test = _labels(pc.get_config("y_test"))
     X, y = pc.get_config("X"), _labels(pc.get_config("y"))
     mondrian = int(y_train.value_counts().reindex(classes, fill_value=0).min()) >= MIN_CLASS
     check = thresholds(out_of_fold(pc, model, X_train, y_train, classes), y_train, classes,
                        mondrian)
-    fitted = _full_pipeline(pc, model).fit(X_train, y_train)
-    holdout = score(check, fitted.predict_proba(X_test), fitted.predict(X_test), y_test, classes)
+    holdout = score(check, proba, predicted, y_test, classes)
     deployed = thresholds(out_of_fold(pc, model, X, y, classes), y, classes, mondrian)
     return {"method": METHOD, "coverage": COVERAGE, "mondrian": mondrian,
             "thresholds": deployed, "holdout": {**holdout, "thresholds": check}}
@@ -46,7 +46,7 @@ def out_of_fold(pc, model, X: pd.DataFrame, y: pd.Series, classes: list[str]) ->
     """Each row's probabilities from the fold model that had not seen it (PyCaret's folds)."""
     probabilities = np.zeros((len(X), len(classes)))
     for fit_rows, held in pc.get_config("fold_generator").split(X, y):
-        pipeline = _full_pipeline(pc, model).fit(X.iloc[fit_rows], y.iloc[fit_rows])
+        pipeline = full_pipeline(pc, model).fit(X.iloc[fit_rows], y.iloc[fit_rows])
         order = [str(c) for c in pipeline.named_steps["label_encoding"].transformer.classes_]
         assert order == classes, (order, classes)
         probabilities[held] = pipeline.predict_proba(X.iloc[held])
@@ -101,7 +101,7 @@ def _labels(y: pd.Series) -> pd.Series:
     return y.astype(str)
 
 
-def _full_pipeline(pc, model):
+def full_pipeline(pc, model):
     """PyCaret's preprocessing with the model as its last step, unfitted: what its CV fits."""
     from sklearn.base import clone
 
