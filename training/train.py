@@ -1,13 +1,15 @@
-"""Train a regression model on a CSV with PyCaret and write deployment.pkl + deployment.json.
+"""Train a model on a CSV with PyCaret and write deployment.pkl + deployment.json.
 
     python -m training.train          # the insurance model, on the shipped data, to the top level
     python -m training.train --data cars.csv --target mpg --ignore car_name --out /tmp/cars
+    python -m training.train --data penguins.csv --target species --out /tmp/penguins
     python -m training.train --method reference   # the tutorial's linear model, for comparison
 
 The card (deployment.json) is what the app learns the data from: each input's kind, range or
-categories, the target's distribution and format, the metrics, the 80% range around each
-estimate and the words of the describe file. docs/training.md explains every option, rule
-and error.
+categories, the target's distribution and format (or its classes), the metrics, the 80% range
+around each estimate (or a classifier's 90% likely sets) and the words of the describe file.
+A text or boolean target is a classification (training/classify.py). docs/training.md
+explains every option, rule and error.
 """
 from __future__ import annotations
 
