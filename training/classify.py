@@ -61,9 +61,9 @@ def _matrix(proba) -> np.ndarray:
 
 
 def _indices(classes: list[str], y_true) -> np.ndarray:
-    """PyCaret passes the labels (CV) or their codes (holdout): both as column numbers."""
+    """The labels (PyCaret's CV passes them decoded; "2" may arrive as 2) as column numbers."""
     where = {c: k for k, c in enumerate(classes)}
-    return np.array([where[str(v)] if str(v) in where else int(v) for v in y_true])
+    return np.array([where[str(v)] for v in y_true])
 
 
 def run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
