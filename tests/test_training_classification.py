@@ -41,8 +41,8 @@ def likely(card: dict, probabilities: np.ndarray, predicted) -> list[set]:
 def test_the_card_describes_the_classes_as_the_csv_writes_them(case):
     card, y = case["card"], case["y"]
     assert card["task"] == "classification" and "interval" not in card
-    assert list(card)[:7] == ["task", "model", "metrics", "rows", "versions", "sha256",
-                              "trained_at"]
+    assert list(card) == ["task", "model", "metrics", "rows", "versions", "sha256",
+                          "trained_at", "target", "inputs", "what_if", "sets", "ignored", "words"]
     target = card["target"]
     assert target["name"] == target["label"] == case["target"]
     assert sorted(target["classes"]) == sorted(y.unique())
