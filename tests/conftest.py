@@ -36,10 +36,10 @@ def data() -> pd.DataFrame:
 
 # The other data sets the tests train on, and the options each needs (docs/training.md).
 TRAINING_OPTIONS = {"auto-mpg": ["--target", "mpg", "--ignore", "car_name"],
-                    "cps1985": ["--target", "wage"]}
-
-
-TRAINING_OPTIONS["cps1985-blanks"] = TRAINING_OPTIONS["cps1985"]
+                    "cps1985": ["--target", "wage"],
+                    "penguins": ["--target", "species"],
+                    "swisslabor": ["--target", "participation"],
+                    "cps1985-blanks": ["--target", "wage"]}
 
 
 def _with_blanks(out: Path) -> Path:
@@ -71,8 +71,8 @@ class Trained(dict):
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory) -> Trained:
-    """trained["auto-mpg"], trained["cps1985"], trained["cps1985-blanks"]: each trained once
-    per session."""
+    """trained["auto-mpg"], trained["cps1985"], trained["cps1985-blanks"], trained["penguins"],
+    trained["swisslabor"]: each trained once per session."""
     return Trained(tmp_path_factory)
 
 

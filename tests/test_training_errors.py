@@ -32,8 +32,16 @@ def frame_csv(folder, name: str, frame: pd.DataFrame) -> str:
 @pytest.fixture
 def files(tmp_path):
     insurance = pd.read_csv(DEFAULT_DATA)
+    penguins = pd.read_csv(DATA / "penguins.csv")
+    chinstrap = penguins.index[penguins.species == "Chinstrap"]
     rng = np.random.default_rng(0)
     return {
+        "manyclasses": frame_csv(tmp_path, "many.csv", insurance.assign(
+            label=[f"c{i % 21}" for i in range(len(insurance))])),
+        "fewclass": frame_csv(tmp_path, "fewclass.csv", penguins.drop(chinstrap[14:])),
+        "classgaps": frame_csv(tmp_path, "classgaps.csv", penguins.assign(
+            species=penguins.species.where(penguins.index % 100 != 0))),
+        "oneclass": frame_csv(tmp_path, "oneclass.csv", insurance.assign(label="a")),
         "missing": str(tmp_path / "nowhere.csv"),
         "binary": write(tmp_path, "image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe\x00"),
         "empty": write(tmp_path, "empty.csv", ""),
@@ -71,8 +79,17 @@ CASES = [
     (["--data", "{folder}"], "is a folder, not a CSV file"),
     (["--data", INSURANCE, "--target", "price"],
      "no column 'price'; its columns are: age, sex, bmi, children, smoker, region, charges"),
-    (["--data", INSURANCE, "--target", "smoker"], "classification is not supported yet"),
-    (["--data", INSURANCE, "--task", "classification"], "classification is not supported yet"),
+    (["--data", INSURANCE, "--task", "classification"],
+     "the target 'charges' has 1337 classes: at most 20 are supported (is it the right column?)"),
+    (["--data", "{manyclasses}", "--target", "label"], "the target 'label' has 21 classes"),
+    (["--data", "{fewclass}", "--target", "species"], "the class 'Chinstrap' of 'species' has "
+     "14 row(s): each class needs at least 15, so that every cross-validation fold holds one"),
+    (["--data", "{classgaps}", "--target", "species"],
+     "the target 'species' is missing on 4 row(s)"),
+    (["--data", "{oneclass}", "--target", "label"],
+     "the target 'label' has the same value on every row"),
+    (["--data", INSURANCE, "--target", "smoker", "--method", "reference"],
+     "needs numeric age and bmi inputs and a numeric target"),
     (["--data", str(DATA / "auto-mpg.csv"), "--target", "origin", "--task", "regression",
       "--ignore", "car_name"], "holds text, not numbers"),
     (["--data", "{constant}"], "the target 'charges' has the same value on every row"),

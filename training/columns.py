@@ -19,6 +19,11 @@ MAX_INPUTS = 100
 # offer hundreds of choices.
 IDENTIFIER_SHARE = 0.5
 QUANTILES = 101
+# A class needs a row in each of the 10 stratified CV folds of PyCaret's 70% training part,
+# else a fold's log loss and AUC miss it: 15 rows give at least 10 there.
+MIN_CLASS_ROWS = 15
+# More classes than this is more likely a wrong column than a question a form answers.
+MAX_CLASSES = 20
 
 
 class TrainingError(Exception):
@@ -52,22 +57,20 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def check_target(typed: pd.DataFrame, target: str, task: str | None) -> str:
-    """The task the target asks for ("regression"); TrainingError for anything else."""
+    """The task the target asks for: "regression" for numbers, "classification" for text or
+    booleans (or numbers with task="classification"); TrainingError for anything else."""
     if target not in typed.columns:
         raise TrainingError(f"the data has no column {target!r}; its columns are: "
                             + ", ".join(map(str, typed.columns)))
     column = typed[target]
     numeric = _numeric(column)
-    inferred = "regression" if numeric else "classification"
-    if (task or inferred) == "classification":
-        raise TrainingError(
-            f"classification is not supported yet (the target {target!r} is "
-            f"{'text or booleans' if task is None else 'to be predicted as classes'}); "
-            "only regression on a numeric target is")
+    missing = int(column.isna().sum())
+    if (task or ("regression" if numeric else "classification")) == "classification":
+        _check_classes(target, column, missing)
+        return "classification"
     if not numeric:
         raise TrainingError(f"the target {target!r} holds text, not numbers: it cannot be "
                             "predicted by regression")
-    missing = int(column.isna().sum())
     if missing:
         raise TrainingError(f"the target {target!r} is missing on {missing} row(s): fill "
                             "them or remove those rows")
@@ -77,6 +80,29 @@ def check_target(typed: pd.DataFrame, target: str, task: str | None) -> str:
         raise TrainingError(f"the target {target!r} has the same value on every row: "
                             "there is nothing to predict")
     return "regression"
+
+
+def _check_classes(target: str, column: pd.Series, missing: int) -> None:
+    if missing:
+        raise TrainingError(f"the target {target!r} is missing on {missing} row(s): fill "
+                            "them or remove those rows")
+    counts = column.astype(str).value_counts()
+    if len(counts) < 2:
+        raise TrainingError(f"the target {target!r} has the same value on every row: "
+                            "there is nothing to predict")
+    if len(counts) > MAX_CLASSES:
+        raise TrainingError(f"the target {target!r} has {len(counts)} classes: at most "
+                            f"{MAX_CLASSES} are supported (is it the right column?)")
+    rare = counts[counts < MIN_CLASS_ROWS]
+    if len(rare):
+        raise TrainingError(f"the class {rare.index[-1]!r} of {target!r} has "
+                            f"{int(rare.iloc[-1])} row(s): each class needs at least "
+                            f"{MIN_CLASS_ROWS}, so that every cross-validation fold holds one")
+
+
+def classes_of(raw: pd.DataFrame, target: str) -> pd.Series:
+    """The target's labels as text, exactly as the file writes them."""
+    return raw[target].astype(object)
 
 
 def _numeric(column: pd.Series) -> bool:
@@ -198,3 +224,12 @@ def describe_target(values: pd.Series, given: dict) -> dict:
     return {"name": values.name, "label": given.get("label", values.name), "format": fmt,
             "quantiles": [round(float(q), 2) for q in values.quantile(levels)],
             "mean": round(float(values.mean()), 2)}
+
+
+def describe_classes(labels: pd.Series, given: dict) -> dict:
+    """The card's "target" for a classifier, before training: its words and class shares
+    (classes in sorted order; classify.py puts them in the pipeline's order)."""
+    shares = labels.value_counts(normalize=True)
+    classes = sorted(shares.index)
+    return {"name": labels.name, "label": given.get("label", labels.name), "classes": classes,
+            "shares": {c: round(float(shares[c]), 4) for c in classes}}

@@ -1,18 +1,19 @@
-"""Train a regression model on a CSV with PyCaret and write deployment.pkl + deployment.json.
+"""Train a model on a CSV with PyCaret and write deployment.pkl + deployment.json.
 
     python -m training.train          # the insurance model, on the shipped data, to the top level
     python -m training.train --data cars.csv --target mpg --ignore car_name --out /tmp/cars
+    python -m training.train --data penguins.csv --target species --out /tmp/penguins
     python -m training.train --method reference   # the tutorial's linear model, for comparison
 
 The card (deployment.json) is what the app learns the data from: each input's kind, range or
-categories, the target's distribution and format, the metrics, the 80% range around each
-estimate and the words of the describe file. docs/training.md explains every option, rule
-and error.
+categories, the target's distribution and format (or its classes), the metrics, the 80% range
+around each estimate (or a classifier's 90% likely sets) and the words of the describe file.
+A text or boolean target is a classification (training/classify.py). docs/training.md
+explains every option, rule and error.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -22,22 +23,21 @@ import os
 import sys
 import tempfile
 import warnings
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from charges import interval
-from training import columns, describe
+from training import classify, columns, describe
 from training.calibrate import calibrate_interval
 from training.columns import TrainingError
+from training.session import SESSION_ID, jsonable, quiet, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "training" / "data" / "insurance.csv"
 DEFAULT_DESCRIBE = ROOT / "training" / "data" / "insurance.json"
 DEFAULT_TARGET = "charges"
-SESSION_ID = 123
 METRICS = ("MAE", "RMSE", "R2", "MAPE")
 
 # Models compared by CV MAE, less the slow or non-deterministic learners (catboost, knn,
@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"training: error: {exc}", file=sys.stderr)
         return 2
     cv = card["metrics"]["cv"]
+    if card["task"] == "classification":
+        log.info("%s: CV log loss %.4g, accuracy %.3f -> %s", card["model"]["name"],
+                 cv["LogLoss"], cv["Accuracy"], args.out / "deployment.pkl")
+        return 0
     log.info("%s: CV MAE %.4g, R2 %.3f -> %s", card["model"]["name"], cv["MAE"], cv["R2"],
              args.out / "deployment.pkl")
     return 0
@@ -110,15 +114,17 @@ def train(data_path: Path, out: Path, method: str = "search", *, target: str = D
     describe.check_columns(found, names, ignore)
     kinds = columns.learn_kinds(typed, raw, names, describe.categories_marked(found))
     data = columns.frame(typed, raw, kinds)
-    data[target] = typed[target]
-    if method == "reference" and any(kinds.get(c) in (None, "category")
-                                     for c in REFERENCE_SETUP["bin_numeric_features"]):
+    classes = task == "classification"
+    data[target] = columns.classes_of(raw, target) if classes else typed[target]
+    binned = REFERENCE_SETUP["bin_numeric_features"]
+    if method == "reference" and (classes or any(kinds.get(c) in (None, "category")
+                                                  for c in binned)):
         raise TrainingError("the reference method is the insurance tutorial's: it needs "
-                            "numeric age and bmi inputs")
+                            "numeric age and bmi inputs and a numeric target")
     inputs = columns.describe_inputs(data, kinds, found.get("inputs", {}))
     describe.check_groups(found, inputs)
-    plan = {"task": task, "target": columns.describe_target(data[target],
-                                                              found.get("target", {})),
+    describe_target = columns.describe_classes if classes else columns.describe_target
+    plan = {"task": task, "target": describe_target(data[target], found.get("target", {})),
             "inputs": inputs, "what_if": describe.what_if(found, inputs),
             "ignored": ignore, "words": found.get("words", {}),
             "group_names": lambda column: describe.group_names(found, column, inputs)}
@@ -139,28 +145,18 @@ def train(data_path: Path, out: Path, method: str = "search", *, target: str = D
 
 
 def _experiment(data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
-    from pycaret import regression as pc
+    if plan["task"] == "classification":
+        from pycaret import classification as pc
+        run = classify.run
+    else:
+        from pycaret import regression as pc
+        run = _run
 
     # One OpenMP/BLAS thread, set once PyCaret has loaded every library that has a pool:
     # k-means binning (the reference method) finds other bins with two threads than with
     # one, and the same code and data must give the same model on any machine.
-    with threadpool_limits(limits=1), _quiet():
-        return _run(pc, data, out, method, plan)
-
-
-@contextlib.contextmanager
-def _quiet():
-    """LightGBM prints thousands of parameter warnings while PyCaret tunes it, from Python
-    and from C: neither reaches the owner's terminal (its errors still raise)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
-        os.dup2(null.fileno(), 1)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+    with threadpool_limits(limits=1), quiet():
+        return run(pc, data, out, method, plan)
 
 
 def _run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
@@ -192,15 +188,13 @@ def _run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
         "model": {
             "name": type(model).__name__,
             "method": method,
-            "params": _jsonable(model.get_params()),
+            "params": jsonable(model.get_params()),
             "setup": {"session_id": SESSION_ID, **settings},
         },
         "metrics": {"cv": cv, "holdout": holdout, "folds": 10, "compared": compared},
         "rows": {"total": len(data), "train": len(pc.get_config("X_train")),
                  "holdout": len(pc.get_config("X_test"))},
-        "versions": {name: metadata.version(name) for name in
-                     ("pycaret", "scikit-learn", "pandas", "numpy", "lightgbm")}
-                    | {"python": sys.version.split()[0]},
+        "versions": versions(),
         "sha256": hashlib.sha256(pkl.read_bytes()).hexdigest(),
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "target": plan["target"],
@@ -239,11 +233,6 @@ def _tune(pc, winner, winner_id: str):
 
 def _metrics(row: pd.Series) -> dict:
     return {name: round(float(row[name]), 4) for name in METRICS}
-
-
-def _jsonable(params: dict) -> dict:
-    return {k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
-            for k, v in params.items()}
 
 
 if __name__ == "__main__":
