@@ -1,7 +1,7 @@
 """The application factory: configuration, the model, and the web layer's blueprints.
 
 Served by gunicorn in production (Procfile, gunicorn.conf.py) and by `python app.py` locally.
-The views live in `web/`; validation, prediction and files in `charges/`, which knows no Flask.
+The views live in `web/`; validation, prediction and files in `tabular/`, which knows no Flask.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from charges import batch
-from charges.model import load_model
+from tabular import batch
+from tabular.model import load_model
 from web import api, errors, pages, security, state
 
 ROOT = Path(__file__).resolve().parent

@@ -8,9 +8,9 @@ import json
 from flask import Blueprint, Flask, render_template, request
 
 from tests.launcher import ROOT
-from charges import batch
-from charges.schema import Schema
-from charges.sheet import output_columns
+from tabular import batch
+from tabular.schema import Schema
+from tabular.sheet import output_columns
 from web.filters import FILTERS
 from web.form import form_fields
 from web.words import Words

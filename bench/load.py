@@ -15,8 +15,8 @@ import psutil
 from bench import probe
 from bench.bare_app import SCHEMA
 from bench.servers import ARTIFACTS, SPECS, Server, bound_run
-from charges.batch import MAX_CELLS, MAX_ROWS
-from charges.sample import domain_sample
+from tabular.batch import MAX_CELLS, MAX_ROWS
+from tabular.sample import domain_sample
 from tests import clients
 
 CONNECTIONS, LOAD_S, P99_MS = 32, 20, 100

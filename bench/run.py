@@ -24,8 +24,8 @@ import numpy as np  # noqa: E402
 from bench import probe  # noqa: E402
 from tests import clients  # noqa: E402
 from bench.servers import ARTIFACTS, ROOT, SPECS, Server, bound_run  # noqa: E402
-from charges.model import load_model  # noqa: E402
-from charges.sample import domain_sample  # noqa: E402
+from tabular.model import load_model  # noqa: E402
+from tabular.sample import domain_sample  # noqa: E402
 from tests.support import predict_frame  # noqa: E402
 
 CONNECTIONS, WARMUP_S, LOAD_S = 4, 3, 10

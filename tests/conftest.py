@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from app import ROOT, create_app
-from charges.model import load_model
+from tabular.model import load_model
 from tests.launcher import Server, Spec
 from tests.person import VALID
 from training import train

@@ -56,7 +56,7 @@ class Server:
         return [sys.executable, "-m", "gunicorn", *argv, "--bind", f"127.0.0.1:{self.port}"]
 
     def env(self) -> dict[str, str]:
-        # PyCaret logs into ./logs.log unless told otherwise (charges.model tells it).
+        # PyCaret logs into ./logs.log unless told otherwise (tabular.model tells it).
         return {**os.environ, "PORT": str(self.port), "WEB_CONCURRENCY": "2",
                 "PYCARET_CUSTOM_LOGGING_PATH": os.devnull, **self.env_extra}
 

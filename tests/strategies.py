@@ -9,7 +9,7 @@ import json
 from hypothesis import HealthCheck, settings, strategies as st
 
 from app import ROOT
-from charges.schema import Schema
+from tabular.schema import Schema
 from tests.support import FIELDS
 
 # Function-scoped fixtures (the client) are fine here: each example makes its own request.

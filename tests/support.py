@@ -1,5 +1,5 @@
 """DataFrame ways into the prediction core, for tests and bench: the app itself scores
-validated records as columns (charges.predict.estimate) and never needs these. And the
+validated records as columns (tabular.predict.estimate) and never needs these. And the
 shipped insurance model's columns, read from its card, for the tests that drive it."""
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from charges import interval
-from charges.model import Model
-from charges.predict import to_columns
-from charges.schema import Record, Schema
+from tabular import interval
+from tabular.model import Model
+from tabular.predict import to_columns
+from tabular.schema import Record, Schema
 
 # The shipped (insurance) card's inputs: what the app's code no longer names anywhere.
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())

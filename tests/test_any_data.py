@@ -25,7 +25,7 @@ RECORD = {"Model Year": 76, "yrs.since.phd": np.nan, "weight": 3000.0, "Origin":
 def served(tmp_path_factory):
     path = oddcard.write(tmp_path_factory.mktemp("odd"))
     app = create_app({"TESTING": True, "MODEL_PATH": str(path)})
-    return app.test_client(), app.extensions["charges"].model
+    return app.test_client(), app.extensions["tabular"].model
 
 
 def own_predict(model, rows: list[dict]) -> list[float]:
@@ -159,7 +159,7 @@ def test_the_model_card_page_shows_this_models_card(served):
 
 
 def test_a_blank_in_the_domain_sample_reaches_the_pipeline_as_nan_and_none(served):
-    from charges.sample import domain_sample
+    from tabular.sample import domain_sample
     _, model = served
     sample = domain_sample(model.schema, 50)
     assert sample["yrs.since.phd"].isna().sum() == 5 and sample["origin"].isna().sum() == 5

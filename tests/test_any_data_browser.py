@@ -33,7 +33,7 @@ def fill_and_send(page, url, typed: dict):
 
 def test_a_person_fills_the_columns_fields_leaves_blanks_and_gets_the_pipelines_answer(
         browser, odd_server, odd_path):  # noqa: F811
-    from charges.model import load_model
+    from tabular.model import load_model
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     fill_and_send(page, odd_server.url, TYPED)

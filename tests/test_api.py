@@ -7,7 +7,7 @@ import pytest
 from hypothesis import event, example, given, strategies as st
 
 from tests.person import VALID
-from charges import json_input
+from tabular import json_input
 from tests import strategies
 
 

@@ -1,4 +1,4 @@
-"""charges/batch.py without Flask: reading, checking, scoring and writing a CSV file."""
+"""tabular/batch.py without Flask: reading, checking, scoring and writing a CSV file."""
 import csv
 import io
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from charges import batch
-from charges.batch import BatchError
+from tabular import batch
+from tabular.batch import BatchError
 from tests.support import FIELDS
 
 HEADER = ",".join(FIELDS)

@@ -1,4 +1,4 @@
-"""The compiled pipeline (charges.compiled) gives pipeline.predict's answers, on every model
+"""The compiled pipeline (tabular.compiled) gives pipeline.predict's answers, on every model
 the project's training produces, or it is not used at all; without it the app answers the same."""
 import copy
 import dataclasses
@@ -14,11 +14,11 @@ from pycaret.internal.preprocess.transformers import TransformerWrapper
 from sklearn.preprocessing import FunctionTransformer
 
 from app import create_app
-from charges import compiled
-from charges.compiled import replay
-from charges.model import PipelinePredictor, load_model
-from charges.predict import estimate
-from charges.sample import domain_sample
+from tabular import compiled
+from tabular.compiled import replay
+from tabular.model import PipelinePredictor, load_model
+from tabular.predict import estimate
+from tabular.sample import domain_sample
 from tests.support import DTYPES, FIELDS, assert_spans_the_domain, columns_of, predict_frame, to_frame
 from training import train
 
@@ -48,9 +48,9 @@ def training_rows(data: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture
 def log_lines(caplog):
-    """What charges logs during the test, debug lines included."""
-    caplog.set_level(logging.DEBUG, logger="charges")
-    return lambda: [r.getMessage() for r in caplog.records if r.name.startswith("charges")]
+    """What tabular logs during the test, debug lines included."""
+    caplog.set_level(logging.DEBUG, logger="tabular")
+    return lambda: [r.getMessage() for r in caplog.records if r.name.startswith("tabular")]
 
 
 def assert_same_error(model, frame: pd.DataFrame):
@@ -227,7 +227,7 @@ def test_a_compiled_pipeline_that_fails_on_the_sample_is_rejected(model, monkeyp
 
 @pytest.fixture
 def plain_client(model, monkeypatch):
-    """The app as if charges/compiled/ and its one call were deleted: the model predicts with
+    """The app as if tabular/compiled/ and its one call were deleted: the model predicts with
     pipeline.predict, and any call to a compiled predictor fails the test."""
     monkeypatch.setattr(compiled.CompiledPredictor, "__call__", compiled_pipeline_ran)
     plain = dataclasses.replace(model, predictor=PipelinePredictor(model.pipeline))

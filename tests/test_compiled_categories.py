@@ -1,13 +1,13 @@
-"""charges.compiled.categories encodes as category_encoders does: categories, values that are none of
+"""tabular.compiled.categories encodes as category_encoders does: categories, values that are none of
 them and missing values, in a form's few rows and a file's many; or it refuses."""
 import category_encoders as ce
 import numpy as np
 import pandas as pd
 import pytest
 
-from charges.compiled.categories import FEW_ROWS, Encoder
-from charges.compiled.unsupported import Unsupported
-from charges.sample import domain_sample
+from tabular.compiled.categories import FEW_ROWS, Encoder
+from tabular.compiled.unsupported import Unsupported
+from tabular.sample import domain_sample
 from tests.support import CATEGORICAL, FIELDS, columns_of
 
 CATEGORIES = tuple(name for name in FIELDS if name in CATEGORICAL)

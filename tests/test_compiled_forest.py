@@ -1,4 +1,4 @@
-"""charges.compiled.forest scores sklearn's gradient boosting exactly as sklearn does, or refuses."""
+"""tabular.compiled.forest scores sklearn's gradient boosting exactly as sklearn does, or refuses."""
 import warnings
 
 import numpy as np
@@ -9,10 +9,10 @@ from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 from sklearn.linear_model import LinearRegression
 
-from charges.compiled import forest
-from charges.compiled.forest import Forest
-from charges.compiled.unsupported import Unsupported
-from charges.sample import domain_sample
+from tabular.compiled import forest
+from tabular.compiled.forest import Forest
+from tabular.compiled.unsupported import Unsupported
+from tabular.sample import domain_sample
 from tests.support import DTYPES, FIELDS, predict_frame
 
 

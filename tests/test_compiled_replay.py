@@ -1,4 +1,4 @@
-"""charges.compiled.replay computes each numeric step and the estimator as sklearn does, to the last bit,
+"""tabular.compiled.replay computes each numeric step and the estimator as sklearn does, to the last bit,
 or refuses; also inside pipelines PyCaret makes with settings the project's training does not
 use."""
 import warnings
@@ -14,11 +14,11 @@ from sklearn.preprocessing import (KBinsDiscretizer, MaxAbsScaler, MinMaxScaler,
                                    PolynomialFeatures, RobustScaler, StandardScaler)
 
 from app import ROOT
-from charges import compiled
-from charges.compiled import replay
-from charges.compiled.forest import Forest
-from charges.compiled.unsupported import Unsupported
-from charges.sample import domain_sample
+from tabular import compiled
+from tabular.compiled import replay
+from tabular.compiled.forest import Forest
+from tabular.compiled.unsupported import Unsupported
+from tabular.sample import domain_sample
 from tests.support import CATEGORICAL, DTYPES, FIELDS, columns_of
 
 NUMBERS = tuple(name for name in FIELDS if name not in CATEGORICAL)

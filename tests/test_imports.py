@@ -1,4 +1,4 @@
-"""The layering, read from the source with ast: no import cycles, no Flask in charges/, the
+"""The layering, read from the source with ast: no import cycles, no Flask in tabular/, the
 accelerator reached only through its entry point, short modules."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from app import ROOT
 
-PACKAGES = ("charges", "web", "training", "bench", "tests")
+PACKAGES = ("tabular", "web", "training", "bench", "tests")
 
 
 def module_name(path: Path) -> str:
@@ -63,8 +63,8 @@ def cycle_from(start: str) -> list[str] | None:
 
 def test_the_graph_is_read():
     # The reader itself: a graph without these edges would make every check below pass.
-    assert "charges.model" in GRAPH["app"] and "charges.compiled" in GRAPH["charges.model"]
-    assert "charges.compiled.replay" in GRAPH["charges.compiled.compiler"]
+    assert "tabular.model" in GRAPH["app"] and "tabular.compiled" in GRAPH["tabular.model"]
+    assert "tabular.compiled.replay" in GRAPH["tabular.compiled.compiler"]
     assert "tests.support" in GRAPH["bench.run"]
 
 
@@ -73,7 +73,7 @@ def test_no_module_imports_itself_through_others():
     assert not cycles, " -> ".join(cycles[0])
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.split(".")[0] == "charges"))
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.split(".")[0] == "tabular"))
 def test_the_domain_knows_no_flask_and_no_web_layer(name):
     tree = ast.parse(MODULES[name].read_text())
     roots = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
@@ -84,13 +84,13 @@ def test_the_domain_knows_no_flask_and_no_web_layer(name):
 
 
 def test_the_accelerator_is_reached_only_through_its_entry_point():
-    inner = {n for n in MODULES if n.startswith("charges.compiled.")}
+    inner = {n for n in MODULES if n.startswith("tabular.compiled.")}
     # Only its own tests (tests/test_compiled*.py) may reach inside.
     outside = {name: GRAPH[name] & inner for name in GRAPH
-               if not name.startswith(("charges.compiled", "tests.test_compiled"))}
+               if not name.startswith(("tabular.compiled", "tests.test_compiled"))}
     assert {name: found for name, found in outside.items() if found} == {}
     # ...and the accelerator stands apart from the domain it speeds up.
-    assert all(not other.startswith("charges.") or other.startswith("charges.compiled")
+    assert all(not other.startswith("tabular.") or other.startswith("tabular.compiled")
                for name in inner for other in GRAPH[name])
 
 

@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from charges import insight
+from tabular import insight
 
 
 def test_percentile_agrees_with_the_training_data(model, data):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from charges import interval
-from charges.schema import Schema
+from tabular import interval
+from tabular.schema import Schema
 from tests.support import CATEGORICAL, FIELDS, ranges
 
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app import ROOT
-from charges.model import load_model
-from charges.model import ModelError
+from tabular.model import load_model
+from tabular.model import ModelError
 
 
 
@@ -79,7 +79,7 @@ def test_loading_the_model_writes_no_files_in_the_working_directory(tmp_path):
     import subprocess
     import sys
 
-    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from charges.model import load_model; load_model({str(ROOT / 'deployment.pkl')!r})"
+    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tabular.model import load_model; load_model({str(ROOT / 'deployment.pkl')!r})"
     subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, timeout=120)
     assert list(tmp_path.iterdir()) == []
 
@@ -105,8 +105,8 @@ def test_a_card_with_an_input_of_no_known_kind_is_refused(copy):
 
 
 def test_a_compiler_crash_falls_back_to_the_pipeline(monkeypatch, caplog):
-    from charges import compiled
-    from charges.model import PipelinePredictor
+    from tabular import compiled
+    from tabular.model import PipelinePredictor
 
     def crash(pipeline, sample):
         raise IndexError("a pipeline the compiler did not foresee")

@@ -20,7 +20,7 @@ SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 def served(request, trained):
     folder = trained[request.param]
     app = create_app({"TESTING": True, "MODEL_PATH": str(folder / "deployment.pkl")})
-    model = app.extensions["charges"].model
+    model = app.extensions["tabular"].model
     raw = pd.read_csv((folder / "TRAINED_ON").read_text())
     return app.test_client(), model, raw
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from charges.predict import estimate
+from tabular.predict import estimate
 from tests.support import FIELDS, to_frame
 
 

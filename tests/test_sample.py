@@ -1,7 +1,7 @@
 """The sample of the whole input domain that a compiled predictor must agree on."""
 import pandas as pd
 
-from charges.sample import domain_sample
+from tabular.sample import domain_sample
 from tests.support import assert_spans_the_domain, to_frame
 
 DOMAIN_ROWS = 12_000

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from charges.schema import Field, Schema
+from tabular.schema import Field, Schema
 from tests.person import VALID
 from tests.support import FIELDS
 

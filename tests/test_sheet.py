@@ -1,4 +1,4 @@
-"""charges/sheet.py through batch.score_csv: what kind of file an upload is, its separator,
+"""tabular/sheet.py through batch.score_csv: what kind of file an upload is, its separator,
 decimal mark and header, as spreadsheets write them (real LibreOffice files: test_upload.py)."""
 import io
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from charges import batch, sheet
+from tabular import batch, sheet
 from tests.test_batch import HEADER, VALID_ROW, refusal
 from tests.support import FIELDS
 

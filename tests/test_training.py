@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from charges.model import load_model
+from tabular.model import load_model
 from tests.support import FIELDS, ranges
 from training import train
 from training.train import DEFAULT_DESCRIBE, ROOT

@@ -11,7 +11,7 @@ from hypothesis import event, example, given, strategies as st
 
 from tests.clients import request
 from tests.person import VALID
-from charges import batch
+from tabular import batch
 from tests import strategies
 from tests.support import CATEGORICAL, FIELDS
 

@@ -2,7 +2,7 @@
 (Mondrian), calibrated on out-of-fold residuals, and how it did on PyCaret's holdout.
 
 train.py calls calibrate_interval with the PyCaret experiment once the model is chosen; the
-result is the card's "interval", which charges.interval applies at request time.
+result is the card's "interval", which tabular.interval applies at request time.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from charges import interval
+from tabular import interval
 
 # The share of values a range holds: 80% and symmetric, because a tail of non-smokers' bills
 # puts higher percentiles on a cliff that moves between splits (docs/model.md).

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from charges import interval
+from tabular import interval
 from training import classify, columns, describe
 from training.calibrate import calibrate_interval
 from training.columns import TrainingError

@@ -1,1 +1,1 @@
-"""The web layer: blueprints that adapt HTTP to the `charges` package, which knows no Flask."""
+"""The web layer: blueprints that adapt HTTP to the `tabular` package, which knows no Flask."""

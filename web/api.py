@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from charges import json_input
-from charges.predict import estimate
+from tabular import json_input
+from tabular.predict import estimate
 from web import openapi
 from web.state import current, upload_limits
 

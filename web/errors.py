@@ -11,7 +11,7 @@ from web.server import BUSY, Busy
 from web.state import upload_limits
 
 bp = Blueprint("errors", __name__)
-log = logging.getLogger("charges")
+log = logging.getLogger(__name__)
 # Page titles in plain words; werkzeug's names ("Request Entity Too Large") are the protocol's.
 TITLES = {400: "Please check what you sent", 403: "Sent from another website",
           404: "Page not found", 405: "Not something this page does",

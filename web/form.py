@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from charges.schema import Field, Schema
+from tabular.schema import Field, Schema
 
 ID_SUFFIXES = ("", "-hint", "-help", "-error")  # the ids the form derives from a field's
 

@@ -2,8 +2,8 @@
 by the card (web.words)."""
 from __future__ import annotations
 
-from charges.json_input import MAX_ITEMS
-from charges.schema import Schema
+from tabular.json_input import MAX_ITEMS
+from tabular.schema import Schema
 from web.words import Words
 
 

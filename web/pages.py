@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from charges import batch, insight
-from charges.sheet import output_columns
+from tabular import batch, insight
+from tabular.sheet import output_columns
 from web.filters import FILTERS
 from web.state import current, upload_limits
 

@@ -7,8 +7,8 @@ import numpy as np
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 
-from charges import batch
-from charges.model import Model
+from tabular import batch
+from tabular.model import Model
 from web.chart import Histogram
 from web.filters import Format
 from web.form import FormField, form_fields
@@ -37,12 +37,12 @@ def init_app(app: Flask, model: Model) -> None:
     form = form_fields(model.schema)
     # The target's formats as filters: a filter costs a page less than a call.
     app.jinja_env.filters.update(amount=fmt.amount, precise=fmt.precise, signed=fmt.signed)
-    app.extensions["charges"] = State(model, quantiles, chart, bars, words, fmt, form,
+    app.extensions["tabular"] = State(model, quantiles, chart, bars, words, fmt, form,
                                       {f.field.name: f for f in form})
 
 
 def current() -> State:
-    return current_app.extensions["charges"]
+    return current_app.extensions["tabular"]
 
 
 def upload_limits() -> dict:

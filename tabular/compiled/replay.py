@@ -15,8 +15,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from charges.compiled.forest import Forest
-from charges.compiled.unsupported import Unsupported
+from tabular.compiled.forest import Forest
+from tabular.compiled.unsupported import Unsupported
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from charges import compiled, interval
-from charges.interval import Columns
-from charges.sample import domain_sample
-from charges.schema import Schema
+from tabular import compiled, interval
+from tabular.interval import Columns
+from tabular.sample import domain_sample
+from tabular.schema import Schema
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from charges.compiled.unsupported import Unsupported
+from tabular.compiled.unsupported import Unsupported
 
 # Columns share a table while it stays within this many rows (4096 x 200 trees x 2 B =
 # 1.6 MB); a column with more thresholds than that gets a table of its own, however long.

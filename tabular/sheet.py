@@ -8,7 +8,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from charges.schema import Schema
+from tabular.schema import Schema
 
 MAX_COLUMNS = 100
 SAVE_AS_CSV = "In Excel choose File › Save As › CSV UTF-8, then upload that."

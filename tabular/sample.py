@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from charges.schema import Schema
+from tabular.schema import Schema
 
 
 def domain_sample(schema: Schema, n: int, seed: int = 0) -> pd.DataFrame:

@@ -13,8 +13,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from charges.compiled import categories, replay
-from charges.compiled.unsupported import Unsupported
+from tabular.compiled import categories, replay
+from tabular.compiled.unsupported import Unsupported
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from charges.compiled.replay import Replay
-from charges.compiled.unsupported import Unsupported
+from tabular.compiled.replay import Replay
+from tabular.compiled.unsupported import Unsupported
 
 # Up to this many values, a dict lookup each (a form POST: nothing to set up); beyond it,
 # pandas hashes the column in C once and only its distinct values are looked up.

@@ -9,9 +9,9 @@ from typing import Iterable
 
 import numpy as np
 
-from charges import interval
-from charges.model import Model
-from charges.schema import Record, Schema
+from tabular import interval
+from tabular.model import Model
+from tabular.schema import Record, Schema
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from charges.schema import Record, Schema
+from tabular.schema import Record, Schema
 
 MAX_ITEMS = 10_000
 ERRORS_SHOWN = 100

@@ -5,7 +5,7 @@ predictions), or Unsupported saying why not. It reads fitted sklearn, category_e
 PyCaret internals, so it lives apart: without this package the app keeps pipeline.predict,
 slower and as right.
 """
-from charges.compiled.compiler import CompiledPredictor, compile
-from charges.compiled.unsupported import Unsupported
+from tabular.compiled.compiler import CompiledPredictor, compile
+from tabular.compiled.unsupported import Unsupported
 
 __all__ = ["CompiledPredictor", "Unsupported", "compile"]

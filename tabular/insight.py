@@ -9,9 +9,9 @@ from typing import Sequence
 
 import numpy as np
 
-from charges.model import Model
-from charges.predict import estimate
-from charges.schema import Record
+from tabular.model import Model
+from tabular.predict import estimate
+from tabular.schema import Record
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import Iterator
 
 import pandas as pd
 
-from charges.model import Model
-from charges.predict import estimate
-from charges.sheet import (MAX_COLUMNS, BatchError, Header, decode, output_columns,
+from tabular.model import Model
+from tabular.predict import estimate
+from tabular.sheet import (MAX_COLUMNS, BatchError, Header, decode, output_columns,
                            read_header)
 
 MAX_BYTES = 10 * 1024 * 1024  # the app's default MAX_CONTENT_LENGTH
