@@ -1,5 +1,6 @@
-"""`make bench`: the app, the PyCaret tutorial's predict_model and a bare-Flask bound, side by
-side (docs/benchmarks.md); writes artifacts/bench.md."""
+"""`make bench`: the app, the PyCaret tutorial's predict_model, a bare-Flask bound and the app
+serving a model trained on another data set, side by side (docs/benchmarks.md); writes
+artifacts/bench.md."""
 from __future__ import annotations
 
 import os
@@ -15,14 +16,16 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 from functools import partial
 
-# One thread, as the servers run: set before numpy is imported.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# One thread, as the servers run: set before numpy is imported; only when run, so that the
+# tests importing this module leave their session's threads alone.
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from bench import probe  # noqa: E402
-from tests import clients  # noqa: E402
+from bench import other, probe  # noqa: E402
+from tests import clients, person  # noqa: E402
 from bench.servers import ARTIFACTS, ROOT, SPECS, Server, bound_run  # noqa: E402
 from tabular.model import load_model  # noqa: E402
 from tabular.sample import domain_sample  # noqa: E402
@@ -41,20 +44,28 @@ ROWS = {
     "app_ratio": ("app req/s ÷ this server's", "{:,.2f}×"),
     "one_post_ms": (f"one POST alone, median of ≤{SEQUENTIAL} sequential (ms)", "{:,.2f}"),
     "server_ms": ("same POSTs, median time in the worker (ms, access log)", "{:,.2f}"),
+    "server_ratio": (f"POST time in the worker ÷ app's (`{other.NAME}`: target ≤ 2×)",
+                     "{:,.2f}×"),
+    "compiled": ("predicting with (its /model page)", "{}"),
     "pss_mb": ("memory: PSS master + workers after load (MB)", "{:,.1f}"),
     "boot_s": ("boot: start to first 200 on GET / (s)", "{:,.2f}"),
     "frame": (f"batch rows/s, `model.predictor` ({BATCH_ROWS:,} rows)", "{:,.0f}"),
     "pipeline": (f"batch rows/s, `model.pipeline.predict` ({BATCH_ROWS:,} rows)", "{:,.0f}"),
 }
+FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
+SERVING = {"a numpy path derived from the pipeline": "the compiled pipeline",
+           "the pipeline's own predict": "pipeline.predict"}  # templates/model.html's words
 # gunicorn.conf.py's access log line; duration is the time in the worker.
 ACCESS = re.compile(r'method=POST path="/predict" status=200 bytes=\d+ duration=(\d+\.\d+)s')
 
 
-def measure_servers(values: dict, errors: dict) -> None:
+def measure_servers(values: dict, errors: dict, other_model: str | None) -> None:
     # Booted one after another, so that no boot is slowed by another; then loaded one at a
     # time while the others idle.
     with ExitStack() as stack:
-        servers = [Server(spec) for spec in SPECS]
+        servers = [Server(spec, env_extra={"MODEL_PATH": other_model}
+                          if spec.name == other.NAME else {})
+                   for spec in SPECS if spec.name not in errors]
         for server in servers:
             stack.callback(server.stop)
             try:
@@ -70,19 +81,30 @@ def measure_servers(values: dict, errors: dict) -> None:
 
 
 def measure(server: Server) -> dict[str, float]:
-    probe.wrk(server.url, WARMUP_S, CONNECTIONS)  # the first requests pay lazy imports
+    # Each model its own form body: another data set's model is sent a row of its own file.
+    body = other.FORM if server.spec.name == other.NAME else person.FORM
+    probe.wrk(server.url, WARMUP_S, CONNECTIONS, body)  # the first requests pay lazy imports
     # One at a time, so that nothing queues: client time from connect to the last byte. They
     # also stop the run unless the form POST succeeds: 400 pages would look wonderful.
     times, deadline = [], time.monotonic() + SEQUENTIAL_S
     while len(times) < SEQUENTIAL and time.monotonic() < deadline:
         started = time.perf_counter()
-        if (status := clients.post_form(server.port)[0]) != 200:
+        if (status := clients.request(server.port, "POST", "/predict", body, FORM_TYPE)[0]) \
+                != 200:
             raise RuntimeError(f"POST /predict gave {status}")
         times.append((time.perf_counter() - started) * 1000)
     in_worker = [float(s) * 1000 for s in ACCESS.findall(server.output())[-len(times):]]
     return {"one_post_ms": statistics.median(times),
             "server_ms": statistics.median(in_worker) if in_worker else None,
-            **probe.wrk(server.url, LOAD_S, CONNECTIONS), "pss_mb": server.pss_mb()}
+            "compiled": serving(server),
+            **probe.wrk(server.url, LOAD_S, CONNECTIONS, body), "pss_mb": server.pss_mb()}
+
+
+def serving(server: Server) -> str | None:
+    """What the model card page (/model) says the app predicts with; None without one."""
+    status, page = clients.request(server.port, "GET", "/model")
+    return None if status != 200 else next(
+        (said for words, said in SERVING.items() if words in page), "?")
 
 
 def measure_batch(values: dict, notes: list) -> None:
@@ -130,20 +152,30 @@ def markdown(values: dict, errors: dict, notes: list) -> str:
 
 
 def main() -> int:
+    values, errors, notes = {spec.name: {} for spec in SPECS}, {}, []
+    probe_before = cpu_probe_ms()
+    other_model = None
+    try:  # before the bound: training takes a minute or more
+        other_model = other.trained()
+    except Exception as exc:
+        errors[other.NAME] = f"training failed: {exc!r}"
     # Past this a healthy run would have ended: per server its boot, two wrk runs with their
     # slack and the sequential POSTs, then the batch.
     bound_run(len(SPECS) * (60 + WARMUP_S + LOAD_S + 60 + SEQUENTIAL_S) + 300)
-    values, errors, notes = {spec.name: {} for spec in SPECS}, {}, []
-    probe_before = cpu_probe_ms()
-    measure_servers(values, errors)
+    measure_servers(values, errors, other_model)
     try:
         measure_batch(values, notes)
     except Exception as exc:
         errors["batch"] = repr(exc)
     signal.alarm(0)
-    for other in ("predict_model", "bare"):
-        if values["app"].get("rps") and values[other].get("rps"):
-            values[other]["app_ratio"] = values["app"]["rps"] / values[other]["rps"]
+    for name in (spec.name for spec in SPECS[1:]):
+        if values["app"].get("rps") and values[name].get("rps"):
+            values[name]["app_ratio"] = values["app"]["rps"] / values[name]["rps"]
+        if values["app"].get("server_ms") and values[name].get("server_ms"):
+            values[name]["server_ratio"] = values[name]["server_ms"] / values["app"]["server_ms"]
+    notes.append(f"`{other.NAME}`: the app (`MODEL_PATH={other.MODEL.relative_to(ROOT)}`) "
+                 f"serving a model trained on training/data/{other.NAME}.csv, sent its first "
+                 f"row: {other.FORM}")
     notes.append(f"CPU probe (1,000,000 Python additions, best of 3): {probe_before:.0f} ms "
                  f"before the run, {cpu_probe_ms():.0f} ms after")
     text = markdown(values, errors, notes)

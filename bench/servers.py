@@ -5,10 +5,12 @@ from __future__ import annotations
 import signal
 import sys
 
+from bench import other
 from tests.launcher import ARTIFACTS, ROOT, Server, Spec  # noqa: F401 (the bench's names)
 
+# The last is the app itself serving the model bench/other.py trains on another data set.
 SPECS = [Spec("app"), Spec("predict_model", "bench.baseline_app:app"),
-         Spec("bare", "bench.bare_app:app")]
+         Spec("bare", "bench.bare_app:app"), Spec(other.NAME)]
 
 
 def bound_run(seconds: int) -> None:

@@ -1,7 +1,17 @@
-"""The benchmark's bare-Flask bound must keep rendering the app's real page, or `make bench`
-compares against an error page (it checks, but only when someone runs it)."""
-from bench import bare_app
+"""The benchmark's bare-Flask bound must keep rendering the app's real page, and the other data
+set's model must answer the body the bench sends it, or `make bench` compares against an error
+page (it checks, but only when someone runs it); its table keeps one column per server."""
+import re
+
+import pandas as pd
+import pytest
+
+from app import create_app
+from bench import bare_app, other, run
+from bench.servers import SPECS
 from tests.person import VALID
+
+FORM_TYPE = run.FORM_TYPE["Content-Type"]
 
 
 def test_the_bare_bound_renders_the_apps_form_and_echoes_a_post():
@@ -13,3 +23,31 @@ def test_the_bare_bound_renders_the_apps_form_and_echoes_a_post():
     posted = client.post("/predict", data=VALID)
     assert posted.status_code == 200 and 'value="27.9"' in posted.get_data(as_text=True)
     assert client.post("/predict", data={**VALID, "age": "x"}).status_code == 400
+
+
+def test_the_other_data_sets_body_is_answered_by_its_model_as_its_pipeline_answers(trained):
+    """The form body `make bench` sends the cps1985 model is a valid request, answered with the
+    saved pipeline's own estimate for that row of the file (not a 400 page, which is fast)."""
+    folder = trained[other.NAME]
+    app = create_app({"TESTING": True, "MODEL_PATH": str(folder / "deployment.pkl")})
+    model = app.extensions["charges"].model
+    row = pd.read_csv(other.DATA).head(1).drop(columns=other.TARGET)
+    want = float(model.pipeline.predict(row.astype(
+        {n: s["dtype"] for n, s in model.card["inputs"].items()}))[0])
+    # As wrk sends it: the urlencoded string, no cookie, no browser headers.
+    response = app.test_client().post("/predict", data=other.FORM, content_type=FORM_TYPE)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, re.findall(r'class="error"[^>]*>([^<]*)', html)
+    value = float(re.search(r'id="prediction"[^>]*data-value="([^"]+)"', html).group(1))
+    assert value == pytest.approx(want, rel=1e-9)
+
+
+def test_the_table_has_a_column_per_server_and_a_row_per_measure():
+    values = {spec.name: {} for spec in SPECS}
+    values[other.NAME].update(server_ms=1.5, server_ratio=1.875, compiled="pipeline.predict")
+    lines = run.markdown(values, {}, []).splitlines()
+    table = [line for line in lines if line.startswith("| ")]
+    assert table[0] == "| measure | `app` | `predict_model` | `bare` | `cps1985` |"
+    assert len(table) == 1 + len(run.ROWS)
+    assert "| — | — | — | 1.88× |" in next(line for line in table if "÷ app's (" in line)
+    assert table[-1].count("—") == 4
