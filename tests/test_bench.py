@@ -30,7 +30,7 @@ def test_the_other_data_sets_body_is_answered_by_its_model_as_its_pipeline_answe
     saved pipeline's own estimate for that row of the file (not a 400 page, which is fast)."""
     folder = trained[other.NAME]
     app = create_app({"TESTING": True, "MODEL_PATH": str(folder / "deployment.pkl")})
-    model = app.extensions["charges"].model
+    model = app.extensions["tabular"].model
     row = pd.read_csv(other.DATA).head(1).drop(columns=other.TARGET)
     want = float(model.pipeline.predict(row.astype(
         {n: s["dtype"] for n, s in model.card["inputs"].items()}))[0])
