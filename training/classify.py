@@ -7,9 +7,6 @@ finalized on all rows. The reasons are in docs/training.md.
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 from functools import partial
 from pathlib import Path
 
@@ -18,7 +15,7 @@ import pandas as pd
 from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score,
                              log_loss as sk_log_loss, roc_auc_score)
 
-from training.session import SESSION_ID, jsonable, versions
+from training.session import SESSION_ID, jsonable, write_card
 from training.sets import calibrate_sets, full_pipeline
 
 # Families with predict_proba, less the slow or non-deterministic ones (catboost, knn, ada).
@@ -100,10 +97,9 @@ def run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
     pc.save_model(final, str(out / "deployment"), verbose=False)
     saved = [str(c) for c in final.named_steps["label_encoding"].transformer.classes_]
     assert saved == classes, (saved, classes)
-    pkl = out / "deployment.pkl"
     target = dict(plan["target"], classes=classes,
                   shares={c: plan["target"]["shares"][c] for c in classes})
-    card = {
+    head = {
         "task": "classification",
         "model": {"name": type(base).__name__, "method": method,
                   "params": jsonable(base.get_params()),
@@ -112,19 +108,8 @@ def run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
         "metrics": {"cv": cv, "holdout": holdout, "folds": 10, "compared": compared,
                     "confusion": {"classes": classes, "matrix": confusion.tolist()},
                     "calibration": calibration},
-        "rows": {"total": len(data), "train": len(pc.get_config("X_train")),
-                 "holdout": len(pc.get_config("X_test"))},
-        "versions": versions(),
-        "sha256": hashlib.sha256(pkl.read_bytes()).hexdigest(),
-        "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "target": target,
-        "inputs": plan["inputs"],
-        "what_if": plan["what_if"],
-        "sets": sets,
-        "ignored": plan["ignored"],
-        "words": plan["words"],
     }
-    (out / "deployment.json").write_text(json.dumps(card, indent=2) + "\n")
+    card = write_card(out, pc, data, head, target, plan, ("sets", sets))
     return card
 
 

@@ -14,9 +14,6 @@ explains every option, rule and error.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import hashlib
-import json
 import logging
 import math
 import os
@@ -32,7 +29,7 @@ from tabular import interval
 from training import classify, columns, describe
 from training.calibrate import calibrate_interval
 from training.columns import TrainingError
-from training.session import SESSION_ID, jsonable, quiet, versions
+from training.session import SESSION_ID, jsonable, quiet, write_card
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "training" / "data" / "insurance.csv"
@@ -182,8 +179,7 @@ def _run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
 
     final = pc.finalize_model(model)
     pc.save_model(final, str(out / "deployment"), verbose=False)
-    pkl = out / "deployment.pkl"
-    card = {
+    head = {
         "task": plan["task"],
         "model": {
             "name": type(model).__name__,
@@ -192,19 +188,8 @@ def _run(pc, data: pd.DataFrame, out: Path, method: str, plan: dict) -> dict:
             "setup": {"session_id": SESSION_ID, **settings},
         },
         "metrics": {"cv": cv, "holdout": holdout, "folds": 10, "compared": compared},
-        "rows": {"total": len(data), "train": len(pc.get_config("X_train")),
-                 "holdout": len(pc.get_config("X_test"))},
-        "versions": versions(),
-        "sha256": hashlib.sha256(pkl.read_bytes()).hexdigest(),
-        "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "target": plan["target"],
-        "inputs": plan["inputs"],
-        "what_if": plan["what_if"],
-        "interval": ranges,
-        "ignored": plan["ignored"],
-        "words": plan["words"],
     }
-    (out / "deployment.json").write_text(json.dumps(card, indent=2) + "\n")
+    card = write_card(out, pc, data, head, plan["target"], plan, ("interval", ranges))
     return card
 
 
