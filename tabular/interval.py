@@ -33,15 +33,20 @@ def group_of(columns: Columns, spec: Mapping) -> np.ndarray:
 
 def around(estimates: np.ndarray, groups: np.ndarray,
            spec: Mapping) -> tuple[np.ndarray, np.ndarray]:
-    """(low, high) for each estimate: estimate ± its group's half-width, floored at $0.
+    """(low, high) for each estimate: estimate ± its group's half-width, floored at the
+    spec's "floor" when it has one (training sets 0 for a target never negative).
 
-    A bill cannot be negative but a linear model's estimate can, so the promise is
-    0 <= low <= max(estimate, 0) <= high; for an estimate of $0 or more that is
-    low <= estimate <= high. Below zero the range is what is left of it above $0.
+    A bill cannot be negative but a linear model's estimate can, so with a floor the promise
+    is floor <= low <= max(estimate, floor) <= high; for an estimate at or above the floor
+    that is low <= estimate <= high. Below it the range is what is left of it above.
     """
     estimates = np.asarray(estimates, dtype=np.float64)
     half = np.array([g["half_width"] for g in spec["groups"]], dtype=np.float64)[groups]
-    return np.maximum(estimates - half, 0.0), np.maximum(estimates + half, 0.0)
+    low, high = estimates - half, estimates + half
+    floor = spec.get("floor")
+    if floor is None:
+        return low, high
+    return np.maximum(low, floor), np.maximum(high, floor)
 
 
 def validate(spec: Any, inputs: Mapping | None = None) -> None:
@@ -54,6 +59,8 @@ def validate(spec: Any, inputs: Mapping | None = None) -> None:
         raise ValueError("the interval lacks its method")
     if not _number(spec.get("coverage")) or not 0 < spec["coverage"] < 1:
         raise ValueError("the interval's coverage must be a number between 0 and 1")
+    if spec.get("floor") is not None and not _number(spec["floor"]):
+        raise ValueError("the interval's floor must be a number or null")
     groups = spec.get("groups")
     if not isinstance(groups, list) or not groups:
         raise ValueError("the interval needs a non-empty list of groups")

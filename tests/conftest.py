@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -116,15 +117,17 @@ def pipeline_predict():
 @pytest.fixture(scope="session")
 def pipeline_ranges(pipeline_predict):
     """The likely range of each row as the card defines it (the row's group's half-width
-    around the pipeline's own answer, floored at $0), computed without the app's code."""
+    around the pipeline's own answer, floored at the card's floor), computed without the
+    app's code."""
     def ranges(model, rows: list[dict]) -> list[tuple[float, float]]:
         spec = model.card["interval"]
+        floor = -math.inf if spec.get("floor") is None else spec["floor"]
         out = []
         for row, value in zip(rows, pipeline_predict(model, rows)):
             [group] = [g for g in spec["groups"]
                        if all(row[c] in values for c, values in g["where"].items())]
-            out.append((max(value - group["half_width"], 0.0),
-                        max(value + group["half_width"], 0.0)))
+            out.append((max(value - group["half_width"], floor),
+                        max(value + group["half_width"], floor)))
         return out
     return ranges
 

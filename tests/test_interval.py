@@ -14,7 +14,7 @@ from tests.support import CATEGORICAL, FIELDS, ranges
 CARD = json.loads((Path(__file__).resolve().parent.parent / "deployment.json").read_text())
 SCHEMA = Schema.from_card(CARD)
 BY_SMOKER = {
-    "method": "test", "coverage": 0.8,
+    "method": "test", "coverage": 0.8, "floor": 0.0,
     "groups": [
         {"name": "smokers", "where": {"smoker": ["yes"]}, "n": 10, "half_width": 1000.0,
          "above": 0.1},
@@ -46,6 +46,15 @@ def test_ranges_stop_at_zero_and_keep_the_floored_estimate_inside():
                                 np.array([300.0, 0.0, -500.0, -2000.0]), BY_SMOKER)
     assert low.tolist() == [0.0, 0.0, 0.0, 0.0]
     assert high.tolist() == [1300.0, 1000.0, 500.0, 0.0]
+
+
+def test_without_a_floor_ranges_go_below_zero_as_the_target_did_in_training():
+    unfloored = {**BY_SMOKER, "floor": None}
+    low, high = ranges(people(smoker=["yes", "no"]), np.array([300.0, -500.0]), unfloored)
+    assert low.tolist() == [-700.0, -510.0] and high.tolist() == [1300.0, -490.0]
+    for bad in ("0", float("nan")):
+        with pytest.raises(ValueError, match="floor"):
+            interval.validate({**BY_SMOKER, "floor": bad})
 
 
 def test_no_rows_give_empty_ranges():
@@ -100,7 +109,7 @@ def partitions(draw):
     groups = [{"name": f"g{label}", "n": 5, "above": 0.1, "half_width": widths[label],
                "where": {column: [c for c, l in zip(categories, labels) if l == label]}}
               for label in sorted(set(labels))]
-    spec = {"method": "test", "coverage": 0.8, "groups": groups}
+    spec = {"method": "test", "coverage": 0.8, "floor": 0.0, "groups": groups}
     return column, spec, {c: widths[l] for c, l in zip(categories, labels)}
 
 

@@ -177,3 +177,38 @@ def test_a_blank_category_is_imputed_with_the_most_frequent_one(with_blanks):
     assert blank == filled
     # A column with blanks cannot split the range: a blank row would fall in no group.
     assert "occupation" not in {c for g in card["interval"]["groups"] for c in g["where"]}
+
+
+@pytest.fixture(scope="module")
+def below_zero(tmp_path_factory):
+    """cps1985 with 12 taken off every wage, so that about a third of them are negative."""
+    out = tmp_path_factory.mktemp("below-zero")
+    data = pd.read_csv(DATA / "cps1985.csv")
+    data["wage"] -= 12
+    data.to_csv(out / "below-zero.csv", index=False)
+    assert train.main(["--data", str(out / "below-zero.csv"), "--target", "wage",
+                       "--out", str(out)]) == 0
+    return out, data
+
+
+def test_a_target_that_went_below_zero_gets_ranges_below_zero(below_zero):
+    """Only a target never negative in training is floored at 0: here the API's ranges are
+    the pipeline's own estimate plus or minus the card's half-width, negative ones too."""
+    from app import create_app
+
+    out, data = below_zero
+    card = json.loads((out / "deployment.json").read_text())
+    assert card["interval"]["floor"] is None and "floored" not in card["interval"]["method"]
+    client = create_app({"TESTING": True,
+                         "MODEL_PATH": str(out / "deployment.pkl")}).test_client()
+    rows = data.drop(columns="wage").head(40)
+    body = rows.to_json(orient="records")
+    answer = client.post("/api/predict", data=body, content_type="application/json").json
+    pipeline = joblib.load(out / "deployment.pkl")
+    want = pipeline.predict(rows.astype({c: s["dtype"] for c, s in card["inputs"].items()}))
+    for got, value, row in zip(answer["intervals"], want, rows.to_dict("records")):
+        half = next(g["half_width"] for g in card["interval"]["groups"]
+                    if all(row[c] in v for c, v in g["where"].items()))
+        assert got["low"] == pytest.approx(value - half, abs=1e-9)
+        assert got["high"] == pytest.approx(value + half, abs=1e-9)
+    assert min(g["low"] for g in answer["intervals"]) < 0

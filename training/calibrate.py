@@ -23,7 +23,7 @@ MIN_GROUP = 50
 METHOD = (f"Split-conformal by group (Mondrian): a group's half-width is the "
           f"ceil((n+1)*{COVERAGE})-th smallest |value - estimate| among its n rows, each "
           f"estimated by a model that had not seen them (10-fold cross-validation on all rows); "
-          f"the range is the estimate plus or minus it, floored at 0. The holdout figures "
+          f"the range is the estimate plus or minus it{{floor}}. The holdout figures "
           f"repeat this on the training rows alone and score the holdout with the model "
           f"fitted on those rows.")
 
@@ -45,6 +45,8 @@ def calibrate_interval(pc, model, inputs: dict, names: Callable[[str | None], di
     X_train, y_train = pc.get_config("X_train"), pc.get_config("y_train")
     X_test, y_test = pc.get_config("X_test"), pc.get_config("y_test")
     X, y = pc.get_config("X"), pc.get_config("y")
+    # A target never negative in training (a bill, a wage) gets no negative bound.
+    floor = 0.0 if float(y.min()) >= 0 else None
 
     def out_of_fold(X: pd.DataFrame, y: pd.Series) -> np.ndarray:
         return cross_val_predict(_full_pipeline(pc, model), X, y, cv=folds)
@@ -53,9 +55,9 @@ def calibrate_interval(pc, model, inputs: dict, names: Callable[[str | None], di
     column = grouping_column(inputs, _columns(X_train, inputs),
                              np.abs(y_train.to_numpy() - checking))
     groups = _interval_groups(column, inputs, names(column))
-    check = _calibrate(groups, _columns(X_train, inputs), y_train.to_numpy(), checking)
+    check = _calibrate(groups, _columns(X_train, inputs), y_train.to_numpy(), checking, floor)
     estimates = _full_pipeline(pc, model).fit(X_train, y_train).predict(X_test)
-    spec = _calibrate(groups, _columns(X, inputs), y.to_numpy(), out_of_fold(X, y))
+    spec = _calibrate(groups, _columns(X, inputs), y.to_numpy(), out_of_fold(X, y), floor)
     spec["holdout"], by_group = score(check, _columns(X_test, inputs), y_test.to_numpy(),
                                       estimates)
     for group, checked, scored in zip(spec["groups"], check["groups"], by_group):
@@ -89,10 +91,11 @@ def _interval_groups(column: str | None, inputs: dict, names: dict) -> list[dict
 
 
 def _calibrate(groups: list[dict], columns: dict, values: np.ndarray,
-               estimates: np.ndarray) -> dict:
+               estimates: np.ndarray, floor: float | None) -> dict:
     """Split-conformal half-widths: the ceil((n+1)*COVERAGE)-th smallest |residual| among a
     group's n rows covers a new row of the group with probability >= COVERAGE."""
-    spec = {"method": METHOD, "coverage": COVERAGE, "groups": []}
+    spec = {"method": METHOD.format(floor="" if floor is None else f", floored at {floor:g}"),
+            "coverage": COVERAGE, "floor": floor, "groups": []}
     residuals = np.abs(values - estimates)
     index = interval.group_of(columns, {"groups": groups})
     for number, group in enumerate(groups):

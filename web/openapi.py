@@ -17,7 +17,8 @@ def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict
         "message": {"type": "string"}}}
     errors = {"type": "object", "required": ["errors"],
               "properties": {"errors": {"type": "array", "items": error}}}
-    coverage = card["interval"]["coverage"]
+    coverage, floor = card["interval"]["coverage"], card["interval"].get("floor")
+    low = {"type": "number"} | ({} if floor is None else {"minimum": floor})
     result = {"type": "object", "required": ["predictions", "intervals", "coverage", "model"],
               "properties": {
         "predictions": {"type": "array", "items": {"type": "number"},
@@ -25,7 +26,7 @@ def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict
         "intervals": {"type": "array", "description": say("api_intervals",
                                                            percent=f"{coverage:.0%}"),
             "items": {"type": "object", "required": ["low", "high"], "properties": {
-                "low": {"type": "number", "minimum": 0}, "high": {"type": "number"}}}},
+                "low": low, "high": {"type": "number"}}}},
         "coverage": {"type": "number", "const": coverage,
                      "description": say("api_coverage")},
         "model": {"type": "object", "properties": {

@@ -52,7 +52,7 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "api_predictions": ("the expected {target} of each record, in input order", ()),
     "api_intervals": ("the likely range of each prediction, in the same order: {percent} of "
                       "rows like that one had a {target} within it, as measured on rows the "
-                      "model had not seen (0 <= low <= prediction <= high)", ("percent",)),
+                      "model had not seen (low <= prediction <= high)", ("percent",)),
     "api_coverage": ("the share of rows whose {target} a range holds", ()),
 }
 
