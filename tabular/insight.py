@@ -44,7 +44,8 @@ def _levels(n: int) -> np.ndarray:
 
 def variants(record: Record, model: Model) -> list[tuple[str, Record]]:
     """The same record with one thing changed, for each of the card's what-if specs that
-    applies: a value already set, outside training, or blank is skipped."""
+    applies: a value already set, or one validation would refuse (outside training, a blank
+    moved "by"), is skipped."""
     out = []
     for spec in model.card.get("what_if", []):
         field = model.schema[spec["field"]]
@@ -52,28 +53,19 @@ def variants(record: Record, model: Model) -> list[tuple[str, Record]]:
         if spec.get("each"):
             values = [c for c in field.categories if c != current]
         elif "by" in spec:
-            values = [] if current is None or current != current else [current + spec["by"]]
+            values = [current + spec["by"]]
         else:
             values = [spec["to"]]
         for value in values:
-            if value != current and _allowed(field, value):
-                label = spec["label"].replace("{value}", str(value))
-                out.append((label, {**record, field.name: _typed(field, value)}))
+            if value == current:
+                continue
+            try:  # the schema's own rules, and its typing: a whole number as int
+                changed = field.parse(value, typed=True)
+            except ValueError:
+                continue
+            out.append((spec["label"].replace("{value}", str(value)),
+                        {**record, field.name: changed}))
     return out
-
-
-def _allowed(field, value) -> bool:
-    if field.kind == "category":
-        return value in field.categories
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and field.minimum <= value <= field.maximum
-            and (field.kind != "integer" or float(value).is_integer()))
-
-
-def _typed(field, value):
-    """As validation types it: a whole number as int, a number as float."""
-    return value if field.kind == "category" else (
-        int(value) if field.kind == "integer" else float(value))
 
 
 def explain(record: Record, model: Model) -> Answer:

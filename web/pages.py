@@ -23,9 +23,9 @@ def model_facts() -> dict:
 def page(status: int = 200, **context):
     context.setdefault("values", {})
     context.setdefault("errors", {})
-    model = current().model
-    return render_template("index.html", form=current().form, fields=current().fields,
-                           outputs=output_columns(model.target["name"]), **context), status
+    state = current()
+    return render_template("index.html", form=state.form, fields=state.fields,
+                           outputs=output_columns(state.model.target["name"]), **context), status
 
 
 @bp.get("/")
