@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import Sequence
 
 from tabular.schema import Schema
 
@@ -54,10 +55,14 @@ class Header:
         return [name or f"\0{letter(i)}" for i, name in enumerate(self.names)]
 
 
-def output_columns(target: str) -> tuple[str, str, str]:
-    """What a download adds, in this order; an upload that has any of them already is
-    refused."""
-    return f"predicted_{target}", "predicted_low", "predicted_high"
+def output_columns(target: str, classes: Sequence[str] = ()) -> tuple[str, ...]:
+    """What a download adds, in this order: the estimate and its likely range, or for a
+    classifier (its classes given) the predicted class, each class's probability and the
+    likely set. An upload that has any of them already is refused."""
+    if not classes:
+        return f"predicted_{target}", "predicted_low", "predicted_high"
+    return (f"predicted_{target}", *(f"probability_{label}" for label in classes),
+            f"likely_{target}")
 
 
 def letter(index: int) -> str:
@@ -115,11 +120,11 @@ def _not_utf8(content: bytes, at: int) -> str:
             "saved in another encoding (such as Windows-1252). " + SAVE_AS_CSV)
 
 
-def read_header(text: str, schema: Schema, target: str) -> Header:
+def read_header(text: str, schema: Schema, outputs: Sequence[str]) -> Header:
     """The column names, in the file's dialect, checked before pandas would quietly rename
     or invent any. The dialect is the one whose reading of the first line finds the most
     training columns (commas when none does better). A column that may be left blank may
-    also be left out."""
+    also be left out. `outputs`: the columns the download adds (output_columns)."""
     parsed, failed = [], []
     for dialect in DIALECTS:
         try:
@@ -139,8 +144,8 @@ def read_header(text: str, schema: Schema, target: str) -> Header:
     repeated = sorted({name for name in names if name and names.count(name) > 1})
     if repeated:
         raise BatchError([f"The header names {', '.join(repeated)} more than once."])
-    outputs = [name.casefold() for name in output_columns(target)]
-    taken = [name for name in names if name.casefold() in outputs]
+    added = {name.casefold() for name in outputs}
+    taken = [name for name in names if name.casefold() in added]
     if taken:  # writing over them would lose what the file says there
         raise BatchError([f"The file already has a {taken[0]} column; remove or rename it "
                           "and upload again."])
