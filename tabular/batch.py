@@ -7,10 +7,12 @@ import io
 import re
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from tabular.model import Model
-from tabular.predict import estimate
+from tabular.predict import classify, estimate
+from tabular.schema import Record
 from tabular.sheet import (MAX_COLUMNS, BatchError, Header, decode, output_columns,
                            read_header)
 
@@ -26,8 +28,8 @@ _OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
 def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
-    """The uploaded CSV with the estimate and its likely range added (output_columns, to two
-    decimals), as UTF-8 CSV bytes (with the byte-order mark Excel needs when the upload had one),
+    """The uploaded CSV with the model's answer added (output_columns, see answers), as UTF-8
+    CSV bytes (with the byte-order mark Excel needs when the upload had one),
     with the upload's separator and decimal mark.
 
     Read, checked, scored and written a chunk of rows at a time, so that memory follows the
@@ -36,8 +38,9 @@ def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
     out = io.StringIO()
     out.write(BOM if text.startswith(BOM) else "")
     text = text.removeprefix(BOM)
-    target = model.target["name"]
-    header = read_header(text, model.schema, target)
+    classes = model.classes if model.task == "classification" else ()
+    outputs = output_columns(model.target["name"], classes)
+    header = read_header(text, model.schema, outputs)
     rows, problems, written = 0, [], False
     for chunk in read_chunks(text, header, max_rows):
         rows += len(chunk)
@@ -45,10 +48,8 @@ def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
         problems += found
         if problems:  # nothing will be scored, but every chunk's problems are counted
             continue
-        scored = estimate(records, model)
-        for name, values in zip(output_columns(target),
-                                (scored.values, scored.low, scored.high)):
-            chunk[name] = [round(y, 2) for y in values]
+        for name, values in zip(outputs, answers(records, model, header.dialect.decimal)):
+            chunk[name] = values
         defuse_formulas(chunk).to_csv(out, header=not written, index=False,
                                       sep=header.dialect.sep, decimal=header.dialect.decimal)
         written = True
@@ -60,6 +61,22 @@ def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
             shown.append(f"… and {len(problems) - ERRORS_SHOWN:,} more problems.")
         raise BatchError(["Nothing was scored: fix these cells and upload again."] + shown)
     return out.getvalue().encode()
+
+
+def answers(records: list[Record], model: Model, decimal: str) -> list[list]:
+    """The added columns' values, in output_columns' order: the estimate and its likely range
+    to two decimals; or the predicted class, each class's probability to six decimals (text
+    in the file's decimal mark, never 1e-05) and the likely set's classes joined by "|"."""
+    if model.task != "classification":
+        scored = estimate(records, model)
+        return [[round(y, 2) for y in values] for values in (scored.values, scored.low,
+                                                              scored.high)]
+    found = classify(records, model)
+    # A chunk of blank lines only has no rows, but still one column per class.
+    columns = np.reshape(found.probabilities, (-1, len(model.classes))).T
+    return [found.labels,
+            *([f"{p:.6f}".replace(".", decimal) for p in column] for column in columns),
+            ["|".join(labels) for labels in found.sets]]
 
 
 def limits(max_bytes: int = MAX_BYTES) -> dict:

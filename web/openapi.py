@@ -6,6 +6,13 @@ from tabular.json_input import MAX_ITEMS
 from tabular.schema import Schema
 from web.words import Words
 
+MODEL = {"type": "object", "properties": {
+    "name": {"type": "string"}, "sha256": {"type": "string"},
+    "trained_at": {"type": "string", "format": "date-time"}}}
+# The card's metric keys as a sentence names them.
+METRICS = {"Accuracy": "accuracy", "AUC": "AUC", "F1": "F1", "LogLoss": "log loss",
+           "Brier": "Brier score"}
+
 
 def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict:
     record = say("api_record")
@@ -17,21 +24,8 @@ def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict
         "message": {"type": "string"}}}
     errors = {"type": "object", "required": ["errors"],
               "properties": {"errors": {"type": "array", "items": error}}}
-    coverage, floor = card["interval"]["coverage"], card["interval"].get("floor")
-    low = {"type": "number"} | ({} if floor is None else {"minimum": floor})
-    result = {"type": "object", "required": ["predictions", "intervals", "coverage", "model"],
-              "properties": {
-        "predictions": {"type": "array", "items": {"type": "number"},
-                        "description": say("api_predictions")},
-        "intervals": {"type": "array", "description": say("api_intervals",
-                                                           percent=f"{coverage:.0%}"),
-            "items": {"type": "object", "required": ["low", "high"], "properties": {
-                "low": low, "high": {"type": "number"}}}},
-        "coverage": {"type": "number", "const": coverage,
-                     "description": say("api_coverage")},
-        "model": {"type": "object", "properties": {
-            "name": {"type": "string"}, "sha256": {"type": "string"},
-            "trained_at": {"type": "string", "format": "date-time"}}}}}
+    classifier = card.get("task") == "classification"
+    result = _classes_result(card, say) if classifier else _range_result(card, say)
 
     def json_body(ref: str) -> dict:
         return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
@@ -40,7 +34,8 @@ def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict
         "openapi": "3.1.0",
         "info": {"title": say("title"), "version": card["sha256"][:12],
                  "description": f"{card['model']['name']} trained {card['trained_at']}. "
-                                + say("api_note")},
+                                + (_summary(card) if classifier else "") + say("api_note"),
+                 **({"x-model-card": _model_card(card)} if classifier else {})},
         "paths": {"/api/predict": {"post": {
             "summary": say("api_summary"),
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -56,6 +51,77 @@ def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict
                         **json_body("Errors")}}}}},
         "components": {"schemas": {record: item, "Result": result, "Errors": errors}},
     }
+
+
+def _range_result(card: dict, say: Words) -> dict:
+    coverage, floor = card["interval"]["coverage"], card["interval"].get("floor")
+    low = {"type": "number"} | ({} if floor is None else {"minimum": floor})
+    return {"type": "object", "required": ["predictions", "intervals", "coverage", "model"],
+              "properties": {
+        "predictions": {"type": "array", "items": {"type": "number"},
+                        "description": say("api_predictions")},
+        "intervals": {"type": "array", "description": say("api_intervals",
+                                                           percent=f"{coverage:.0%}"),
+            "items": {"type": "object", "required": ["low", "high"], "properties": {
+                "low": low, "high": {"type": "number"}}}},
+        "coverage": {"type": "number", "const": coverage,
+                     "description": say("api_coverage")},
+        "model": MODEL}}
+
+
+def _classes_result(card: dict, say: Words) -> dict:
+    classes, coverage = card["target"]["classes"], card["sets"]["coverage"]
+    target = say.names["target"]
+    label = {"type": "string", "enum": classes}
+    return {"type": "object",
+            "required": ["predictions", "probabilities", "sets", "coverage", "model"],
+            "properties": {
+        "predictions": {"type": "array", "items": label, "description":
+                        f"the predicted {target} of each record (its most probable class), "
+                        "in input order"},
+        "probabilities": {"type": "array", "description":
+                          "each record's probability of every class, in the same order: the "
+                          "saved pipeline's predict_proba, unrounded",
+            "items": {"type": "object", "required": classes, "additionalProperties": False,
+                      "properties": {c: {"type": "number", "minimum": 0, "maximum": 1}
+                                     for c in classes}}},
+        "sets": {"type": "array", "description":
+                 f"each record's likely set, in the same order: {coverage:.0%} of rows the "
+                 f"model had not seen had their {target} in theirs; it always holds the "
+                 "predicted class, and lists classes in the order of the enum",
+                 "items": {"type": "array", "items": label, "minItems": 1,
+                           "maxItems": len(classes), "uniqueItems": True}},
+        "coverage": {"type": "number", "const": coverage,
+                     "description": f"the share of rows whose {target} a likely set holds"},
+        "model": MODEL}}
+
+
+def _summary(card: dict) -> str:
+    """The classes, the metrics and the likely sets' check, as sentences (ending in a space)."""
+    metrics, sets = card["metrics"], card["sets"]["holdout"]
+    classes = card["target"]["classes"]
+    f1 = f"F1 of {classes[1]}" if len(classes) == 2 else "F1 weighted by class"
+
+    def listed(found: dict) -> str:
+        return ", ".join(f"{METRICS.get(k, k)} {v}" for k, v in found.items())
+
+    return (f"Predicts one of {len(classes)} classes: {', '.join(classes)}. "
+            f"Cross-validated ({metrics['folds']} folds): {listed(metrics['cv'])}; on "
+            f"{sets['n']} rows held out: {listed(metrics['holdout'])} ({f1}; log loss and "
+            f"Brier score: lower is better). The {card['sets']['coverage']:.0%} likely sets "
+            f"held the true class of {sets['coverage']:.1%} of the held-out rows, with "
+            f"{sets['mean_size']} classes on average. Details: x-model-card. ")
+
+
+def _model_card(card: dict) -> dict:
+    """The card's figures on the classifier as they are: classes, metrics, the holdout
+    confusion matrix (rows: true class, columns: predicted) and the likely sets."""
+    metrics = card["metrics"]
+    return {"classes": card["target"]["classes"],
+            "metrics": {key: metrics[key] for key in ("cv", "holdout", "folds")},
+            "confusion": metrics["confusion"], "calibration": metrics.get("calibration"),
+            "sets": {key: card["sets"][key] for key in
+                     ("method", "coverage", "mondrian", "thresholds", "holdout")}}
 
 
 def _property(field) -> dict:
