@@ -70,29 +70,24 @@ def _range_result(card: dict, say: Words) -> dict:
 
 
 def _classes_result(card: dict, say: Words) -> dict:
+    """Worded by the same keys as regression's (web.words gives a classifier's defaults)."""
     classes, coverage = card["target"]["classes"], card["sets"]["coverage"]
-    target = say.names["target"]
     label = {"type": "string", "enum": classes}
     return {"type": "object",
             "required": ["predictions", "probabilities", "sets", "coverage", "model"],
             "properties": {
-        "predictions": {"type": "array", "items": label, "description":
-                        f"the predicted {target} of each record (its most probable class), "
-                        "in input order"},
+        "predictions": {"type": "array", "items": label,
+                        "description": say("api_predictions")},
         "probabilities": {"type": "array", "description":
                           "each record's probability of every class, in the same order: the "
                           "saved pipeline's predict_proba, unrounded",
             "items": {"type": "object", "required": classes, "additionalProperties": False,
                       "properties": {c: {"type": "number", "minimum": 0, "maximum": 1}
                                      for c in classes}}},
-        "sets": {"type": "array", "description":
-                 f"each record's likely set, in the same order: {coverage:.0%} of rows the "
-                 f"model had not seen had their {target} in theirs; it always holds the "
-                 "predicted class, and lists classes in the order of the enum",
+        "sets": {"type": "array", "description": say("api_intervals", percent=f"{coverage:.0%}"),
                  "items": {"type": "array", "items": label, "minItems": 1,
                            "maxItems": len(classes), "uniqueItems": True}},
-        "coverage": {"type": "number", "const": coverage,
-                     "description": f"the share of rows whose {target} a likely set holds"},
+        "coverage": {"type": "number", "const": coverage, "description": say("api_coverage")},
         "model": MODEL}}
 
 
@@ -107,7 +102,7 @@ def _summary(card: dict) -> str:
 
     return (f"Predicts one of {len(classes)} classes: {', '.join(classes)}. "
             f"Cross-validated ({metrics['folds']} folds): {listed(metrics['cv'])}; on "
-            f"{sets['n']} rows held out: {listed(metrics['holdout'])} ({f1}; log loss and "
+            f"{card['rows']['holdout']} rows held out: {listed(metrics['holdout'])} ({f1}; log loss and "
             f"Brier score: lower is better). The {card['sets']['coverage']:.0%} likely sets "
             f"held the true class of {sets['coverage']:.1%} of the held-out rows, with "
             f"{sets['mean_size']} classes on average. Details: x-model-card. ")
