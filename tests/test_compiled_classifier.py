@@ -13,7 +13,11 @@ import pytest
 from pycaret.internal.preprocess.transformers import (TransformerWrapper,
                                                        TransformerWrapperWithInverse)
 from sklearn.base import clone
+from lightgbm import LGBMClassifier
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+from sklearn.naive_bayes import GaussianNB
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.preprocessing import FunctionTransformer, LabelEncoder
 
 from tabular import compiled
@@ -177,22 +181,47 @@ def test_probabilities_that_disagree_are_rejected(case, monkeypatch):
                          method="predict_proba")
 
 
-# -- a calibrated classifier -------------------------------------------------------------
+# -- the other families training compares, and calibration ------------------------------
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # (its own fit)
-def test_a_calibrated_classifier_is_compiled_and_quiet(case):
-    """Training keeps PyCaret's calibrate_model (a sigmoid CalibratedClassifierCV) when it
-    helps: the same estimator, calibrated on the CSV, then compiled."""
+FAMILIES = {  # training/classify.py's CANDIDATES beyond lr and gbc, small and seeded
+    "nb": lambda: GaussianNB(),
+    "dt": lambda: DecisionTreeClassifier(random_state=0),
+    "rf": lambda: RandomForestClassifier(n_estimators=30, random_state=0),
+    "et": lambda: ExtraTreesClassifier(n_estimators=30, random_state=0),
+    "lightgbm": lambda: LGBMClassifier(n_estimators=30, random_state=0, verbose=-1),
+}
+
+
+def refitted(case, estimator):
+    """The case's pipeline with its estimator replaced by `estimator`, fitted on the CSV's
+    rows as the pipeline's steps give them: what training would save had it won."""
     pipeline = copy.deepcopy(case["pipeline"])
     encoder = pipeline.named_steps["label_encoding"].transformer
     y = encoder.transform(columns.read_csv(DEFAULT_DATA.with_name(f"{case['name']}.csv"))[1]
                           [case["card"]["target"]["name"]])
-    calibrated = CalibratedClassifierCV(clone(pipeline.steps[-1][1]), method="sigmoid", cv=3)
-    calibrated.fit(pipeline[:-1].transform(case["rows"]), y)
-    pipeline.steps[-1] = ("actual_estimator", calibrated)
+    estimator.fit(pipeline[:-1].transform(case["rows"]), y)
+    pipeline.steps[-1] = ("actual_estimator", estimator)
+    return pipeline
+
+
+def assert_compiled_and_quiet(case, pipeline):
     predictor = compiled.compile(pipeline, domain_sample(case["schema"], CHECK_ROWS),
                                  method="predict_proba")
     with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("error", UserWarning)  # e.g. "X does not have valid feature names"
         assert_same({**case, "pipeline": pipeline, "predictor": predictor},
                     domain_sample(case["schema"], 2_000, seed=3))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_family_training_compares_is_compiled_and_quiet(case, family):
+    assert_compiled_and_quiet(case, refitted(case, FAMILIES[family]()))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # (its own fit)
+def test_a_calibrated_classifier_is_compiled_and_quiet(case):
+    """Training keeps PyCaret's calibrate_model (a sigmoid CalibratedClassifierCV) when it
+    helps: the case's own estimator, calibrated on the CSV, then compiled."""
+    estimator = CalibratedClassifierCV(clone(case["pipeline"].steps[-1][1]), method="sigmoid",
+                                       cv=3)
+    assert_compiled_and_quiet(case, refitted(case, estimator))
