@@ -22,6 +22,7 @@ from sklearn.preprocessing import FunctionTransformer, LabelEncoder
 
 from tabular import compiled
 from tabular.compiled import replay
+from tabular.compiled.calibrated import Calibrated
 from tabular.sample import domain_sample
 from tabular.schema import Schema
 from tests.support import columns_of
@@ -211,6 +212,7 @@ def assert_compiled_and_quiet(case, pipeline):
         warnings.simplefilter("error", UserWarning)  # e.g. "X does not have valid feature names"
         assert_same({**case, "pipeline": pipeline, "predictor": predictor},
                     domain_sample(case["schema"], 2_000, seed=3))
+    return predictor
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -219,9 +221,12 @@ def test_every_family_training_compares_is_compiled_and_quiet(case, family):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # (its own fit)
-def test_a_calibrated_classifier_is_compiled_and_quiet(case):
+@pytest.mark.parametrize("how", ["sigmoid", "isotonic"])
+def test_a_calibrated_classifier_is_compiled_and_quiet(case, how):
     """Training keeps PyCaret's calibrate_model (a sigmoid CalibratedClassifierCV) when it
-    helps: the case's own estimator, calibrated on the CSV, then compiled."""
-    estimator = CalibratedClassifierCV(clone(case["pipeline"].steps[-1][1]), method="sigmoid",
-                                       cv=3)
-    assert_compiled_and_quiet(case, refitted(case, estimator))
+    helps: the case's own estimator, calibrated on the CSV, then compiled; sigmoids are
+    replayed (tabular/compiled/calibrated.py), isotonic calibration answers itself."""
+    estimator = CalibratedClassifierCV(clone(case["pipeline"].steps[-1][1]), method=how, cv=3)
+    predictor = assert_compiled_and_quiet(case, refitted(case, estimator))
+    replayed = getattr(predictor.numpy_pipeline.estimator, "__self__", None)
+    assert isinstance(replayed, Calibrated) is (how == "sigmoid")

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from tabular.compiled.calibrated import Calibrated
 from tabular.compiled.forest import Forest
 from tabular.compiled.unsupported import Unsupported
 
@@ -152,14 +153,15 @@ class MinMax(Replay):
 def estimator(est: Any, names: list[str],
               method: str = "predict") -> Callable[[np.ndarray], np.ndarray]:
     """The final estimator's predict (or predict_proba) on the replayed columns (rows x
-    names): a gradient-boosted regressor as forest tables, any other estimator with its own."""
+    names): a gradient-boosted regressor as forest tables, a sigmoid-calibrated classifier
+    as its folds' sigmoids, any other estimator with its own."""
     if list(getattr(est, "feature_names_in_", names)) != names:
         raise Unsupported("the replayed columns are not those the estimator was fitted on")
-    if method == "predict":
-        try:
-            return Forest.of(est).predict
-        except Unsupported as exc:
-            log.debug("the estimator's own predict ends the compiled pipeline: %s", exc)
+    try:  # the estimators replayed in numpy: a gradient-boosted regressor, a calibrated classifier
+        return Forest.of(est).predict if method == "predict" else \
+            Calibrated.of(est, _quiet).predict_proba
+    except Unsupported as exc:
+        log.debug("the estimator's own %s ends the compiled pipeline: %s", method, exc)
     if not callable(getattr(est, method, None)):
         raise Unsupported(f"a {type(est).__name__} has no {method}")
     return getattr(_quiet(est), method)
