@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 
 Columns = Mapping[str, np.ndarray]  # the pipeline's inputs by name, typed as in training
 # What the compiled answer must be within of the pipeline's, absolute and relative to it.
-# Probabilities are the estimator's own predict_proba on the same float64 rows: only the
-# replayed steps' last bits could move them, so the check is tight (pages need 1e-6).
+# Probabilities are the estimator's own predict_proba (or its arithmetic in its order) on the
+# same float64 rows: only last bits could move them, so the check is tight (pages need 1e-6).
 TOLERANCE = {"predict": (1e-6, 1e-6), "predict_proba": (1e-9, 0.0)}
 
 
