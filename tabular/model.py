@@ -83,8 +83,9 @@ class Model:
 
     @property
     def classes(self) -> tuple[str, ...]:
-        """A classifier's labels, in the order of its predict_proba columns."""
-        return tuple(self.card["target"]["classes"])
+        """A classifier's labels, in the order of its predict_proba columns; () for a
+        regression."""
+        return tuple(self.card["target"].get("classes", ()))
 
 
 def card_path_for(model_path: Path) -> Path:
