@@ -83,8 +83,9 @@ class Model:
 
     @property
     def classes(self) -> tuple[str, ...]:
-        """A classifier's labels, in the order of its predict_proba columns."""
-        return tuple(self.card["target"]["classes"])
+        """A classifier's labels, in the order of its predict_proba columns; () for a
+        regression."""
+        return tuple(self.card["target"].get("classes", ()))
 
 
 def card_path_for(model_path: Path) -> Path:
@@ -130,8 +131,7 @@ def _predictor(pipeline: Any, sample: pd.DataFrame, method: str) -> Predictor:
     domain, else the pipeline's own method: retraining with other settings can make the app
     slower, never wrong."""
     try:
-        # (until the compiler knows predict_proba, a classifier's call raises TypeError)
-        return compiled.compile(pipeline, sample, **({} if method == "predict" else {"method": method}))
+        return compiled.compile(pipeline, sample, method=method)
     except compiled.Unsupported as why:
         log.warning("not compiled: %s; predicting with pipeline.%s", why, method)
     except Exception:  # a pipeline the compiler did not foresee: slower, never down

@@ -108,7 +108,7 @@ def test_a_compiler_crash_falls_back_to_the_pipeline(monkeypatch, caplog):
     from tabular import compiled
     from tabular.model import PipelinePredictor
 
-    def crash(pipeline, sample):
+    def crash(pipeline, sample, method):
         raise IndexError("a pipeline the compiler did not foresee")
     monkeypatch.setattr(compiled, "compile", crash)
     model = load_model(ROOT / "deployment.pkl")
