@@ -38,8 +38,7 @@ def score_csv(content: bytes, model: Model, max_rows: int = MAX_ROWS) -> bytes:
     out = io.StringIO()
     out.write(BOM if text.startswith(BOM) else "")
     text = text.removeprefix(BOM)
-    classes = model.classes if model.task == "classification" else ()
-    outputs = output_columns(model.target["name"], classes)
+    outputs = output_columns(model.target["name"], model.classes)
     header = read_header(text, model.schema, outputs)
     rows, problems, written = 0, [], False
     for chunk in read_chunks(text, header, max_rows):
