@@ -1,4 +1,5 @@
-"""How numbers are shown to a person: the target's values in the card's format, and shares."""
+"""How numbers are shown to a person: the target's values in the card's format, shares, and a
+classifier's probabilities."""
 from __future__ import annotations
 
 import functools
@@ -71,4 +72,23 @@ def one_in(share: float) -> str:
     return f"1 in {round(1 / share)}"
 
 
-FILTERS = (one_in,)
+def percent(probability: float) -> str:
+    """0.98765 -> "98.8%". Near 0 or 1 it says "<0.1%" or ">99.9%": rounding must not show a
+    class as impossible or certain when the model did not say so."""
+    if probability <= 0:
+        return "0%"
+    if probability >= 1:
+        return "100%"
+    if probability < 0.0005:
+        return "<0.1%"
+    if probability >= 0.9995:
+        return ">99.9%"
+    return f"{100 * probability:.1f}%"
+
+
+def points(difference: float) -> str:
+    """The difference of two probabilities in signed percentage points: +3.1, −0.4."""
+    return ("+" if difference >= 0 else "−") + f"{abs(100 * difference):.1f}"
+
+
+FILTERS = (one_in, percent, points)
