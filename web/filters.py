@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
+
+from markupsafe import Markup, escape
 
 
 @dataclass(frozen=True)
@@ -91,4 +94,11 @@ def points(difference: float) -> str:
     return ("+" if difference >= 0 else "−") + f"{abs(100 * difference):.1f}"
 
 
-FILTERS = (one_in, percent, points)
+def breakable(text: str) -> Markup:
+    """Text with a line break allowed after each _ and . in it: a column name such as
+    flipper_length_mm then wraps at its parts in a narrow table cell on a phone, rather than
+    widening the table or breaking inside a word."""
+    return Markup(re.sub(r"([_.])", r"\1<wbr>", str(escape(text))))
+
+
+FILTERS = (one_in, percent, points, breakable)

@@ -69,8 +69,8 @@ CLASSIFICATION: dict[str, str] = {
     "submit": "Predict",
     "result": "Predicted {target}",
     "range_meaning": "For {share} rows like this one, the true {target} was in such a set.",
-    "what_if_intro": "The same row with one thing changed, and how the probability of the "
-                     "predicted class moves:",
+    "what_if_intro": "The same row with one thing changed: the probability of the predicted "
+                     "class then, and how far it moved, in percentage points.",
     "what_if_column": "Probability",
     "interval_intro": "Every prediction comes with a set of likely classes that holds the "
                       "true {target} of {share} rows like that one ({percent}), calibrated on "
