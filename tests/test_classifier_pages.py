@@ -311,3 +311,12 @@ def test_a_cards_words_override_the_classifiers_defaults(penguins):
     given = Words({**model.card, "words": {"result": "Most likely species", "submit": "Go"}})
     assert given("result") == "Most likely species" and given("submit") == "Go"
     assert given("footer") == words("footer")
+
+
+def test_probabilities_read_as_percentages_never_rounded_to_certainty():
+    from web.filters import breakable, percent, points
+    assert percent(0.98765) == "98.8%" and percent(0.5) == "50.0%"
+    assert percent(0.0004) == "<0.1%" and percent(0.99951) == ">99.9%"
+    assert percent(0.0) == "0%" and percent(1.0) == "100%"
+    assert points(-0.0213) == "−2.1" and points(0.05) == "+5.0"
+    assert breakable("bill_length.mm<b>") == "bill_<wbr>length.<wbr>mm&lt;b&gt;"
