@@ -320,3 +320,4 @@ def test_probabilities_read_as_percentages_never_rounded_to_certainty():
     assert percent(0.0) == "0%" and percent(1.0) == "100%"
     assert points(-0.0213) == "−2.1" and points(0.05) == "+5.0"
     assert breakable("bill_length.mm<b>") == "bill_<wbr>length.<wbr>mm&lt;b&gt;"
+    assert breakable("income at its median (10.643128)") == "income at its median (10.643128)"

@@ -95,10 +95,10 @@ def points(difference: float) -> str:
 
 
 def breakable(text: str) -> Markup:
-    """Text with a line break allowed after each _ and . in it: a column name such as
-    flipper_length_mm then wraps at its parts in a narrow table cell on a phone, rather than
-    widening the table or breaking inside a word."""
-    return Markup(re.sub(r"([_.])", r"\1<wbr>", str(escape(text))))
+    """Text with a line break allowed after each _, and each . before a letter: a column name
+    such as flipper_length_mm or yrs.since.phd then wraps at its parts in a narrow table cell
+    on a phone, rather than widening the table or breaking inside a word; 10.64 stays whole."""
+    return Markup(re.sub(r"(_|\.(?=[^\W\d_]))", r"\1<wbr>", str(escape(text))))
 
 
 FILTERS = (one_in, percent, points, breakable)
