@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from tabular.model import Model
-from tabular.predict import estimate
+from tabular.predict import classify, estimate
 from tabular.schema import Record
 
 
@@ -30,6 +30,26 @@ class Answer:
     high: float
     group: dict
     what_if: list[WhatIf]
+
+
+@dataclass(frozen=True)
+class ClassWhatIf:
+    """A change, the probability of the answer's class under it, and the class then
+    predicted."""
+    label: str
+    probability: float
+    difference: float
+    predicted: str
+
+
+@dataclass(frozen=True)
+class ClassAnswer:
+    """A classifier's answer for one record: the most probable class, every class's
+    probability (in model.classes order), the likely set and the what-ifs."""
+    label: str
+    probabilities: dict[str, float]
+    likely: list[str]
+    what_if: list[ClassWhatIf]
 
 
 def percentile(value: float, quantiles: Sequence[float] | np.ndarray) -> int:
@@ -77,3 +97,16 @@ def explain(record: Record, model: Model) -> Answer:
                   model.card["interval"]["groups"][found.groups[0]],
                   [WhatIf(label, value, value - base)
                    for (label, _), value in zip(changes, found.values[1:])])
+
+
+def explain_class(record: Record, model: Model) -> ClassAnswer:
+    """The class, its probabilities and set, and how the what-ifs move the probability of
+    that class, all from one call to the model."""
+    changes = variants(record, model)
+    found = classify([record] + [changed for _, changed in changes], model)
+    label, k = found.labels[0], model.classes.index(found.labels[0])
+    base = found.probabilities[0][k]
+    return ClassAnswer(label, dict(zip(model.classes, found.probabilities[0])), found.sets[0],
+                       [ClassWhatIf(text, row[k], row[k] - base, predicted)
+                        for (text, _), row, predicted
+                        in zip(changes, found.probabilities[1:], found.labels[1:])])

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from tabular import compiled, interval
+from tabular import compiled, interval, sets
 from tabular.interval import Columns
 from tabular.sample import domain_sample
 from tabular.schema import Schema
@@ -29,8 +29,11 @@ log = logging.getLogger(__name__)
 # it: a server must not write into its code folder, so unless the owner says where, nowhere.
 os.environ.setdefault("PYCARET_CUSTOM_LOGGING_PATH", os.devnull)
 
-Predictor = Callable[[Columns], np.ndarray]  # columns -> one prediction per row
+# columns -> one prediction per row (regression), or rows x classes probabilities
+Predictor = Callable[[Columns], np.ndarray]
 CHECK_ROWS = 500  # the sample a compiled predictor must match before it is used
+# What each task's card needs besides what every card has, and the pipeline method it serves.
+TASKS = {"regression": ("interval", "predict"), "classification": ("sets", "predict_proba")}
 
 
 class ModelError(RuntimeError):
@@ -39,11 +42,13 @@ class ModelError(RuntimeError):
 
 @dataclass(frozen=True)
 class PipelinePredictor:
-    """pipeline.predict on the columns as a DataFrame: the answer every predictor must give."""
+    """pipeline.predict (a classifier's predict_proba) on the columns as a DataFrame: the
+    answer every predictor must give."""
     pipeline: Any
+    method: str = "predict"
 
     def __call__(self, columns: Columns) -> np.ndarray:
-        return self.pipeline.predict(pd.DataFrame(columns, copy=False))
+        return getattr(self.pipeline, self.method)(pd.DataFrame(columns, copy=False))
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,18 @@ class Model:
 
     @property
     def target(self) -> dict:
-        """The card's target: name, label, format, quantiles, mean."""
+        """The card's target: name and label; a regression's format, quantiles and mean, a
+        classifier's classes and shares."""
         return self.card["target"]
+
+    @property
+    def task(self) -> str:
+        return self.card.get("task", "regression")
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """A classifier's labels, in the order of its predict_proba columns."""
+        return tuple(self.card["target"]["classes"])
 
 
 def card_path_for(model_path: Path) -> Path:
@@ -100,22 +115,28 @@ def load_model(model_path: str | Path) -> Model:
     except ValueError as exc:
         raise ModelError(f"the model card {card_path} has a broken input: {exc}") from None
     _check_pipeline(pipeline, model_path, schema, card["target"]["name"])
-    model = Model(pipeline, card, schema, _predictor(pipeline, schema))
+    method = TASKS[card.get("task", "regression")][1]
+    sample = domain_sample(schema, CHECK_ROWS)
+    if method == "predict_proba":
+        _check_classes(pipeline, model_path, card["target"]["classes"], sample)
+    model = Model(pipeline, card, schema, _predictor(pipeline, sample, method))
     log.info("loaded %s (%s, sha256 %s), predicting with %s", model_path, model.name,
-             digest[:12], "the compiled pipeline" if model.is_compiled else "pipeline.predict")
+             digest[:12], "the compiled pipeline" if model.is_compiled else f"pipeline.{method}")
     return model
 
 
-def _predictor(pipeline: Any, schema: Schema) -> Predictor:
-    """The compiled pipeline when it matches pipeline.predict on the whole domain, else
-    pipeline.predict itself: retraining with other settings can make the app slower, never wrong."""
+def _predictor(pipeline: Any, sample: pd.DataFrame, method: str) -> Predictor:
+    """The compiled pipeline when it matches pipeline.predict (or predict_proba) on the whole
+    domain, else the pipeline's own method: retraining with other settings can make the app
+    slower, never wrong."""
     try:
-        return compiled.compile(pipeline, domain_sample(schema, CHECK_ROWS))
+        # (until the compiler knows predict_proba, a classifier's call raises TypeError)
+        return compiled.compile(pipeline, sample, **({} if method == "predict" else {"method": method}))
     except compiled.Unsupported as why:
-        log.warning("not compiled: %s; predicting with pipeline.predict", why)
+        log.warning("not compiled: %s; predicting with pipeline.%s", why, method)
     except Exception:  # a pipeline the compiler did not foresee: slower, never down
-        log.exception("compiling failed; predicting with pipeline.predict")
-    return PipelinePredictor(pipeline)
+        log.exception("compiling failed; predicting with pipeline.%s", method)
+    return PipelinePredictor(pipeline, method)
 
 
 def _read_card(card_path: Path) -> dict:
@@ -125,18 +146,32 @@ def _read_card(card_path: Path) -> dict:
         raise ModelError(f"cannot read the model card {card_path}: {exc.strerror}") from exc
     except ValueError as exc:
         raise ModelError(f"the model card {card_path} is not valid JSON: {exc}") from exc
-    missing = ({"sha256", "model", "target", "inputs", "interval"} - set(card)
-               if isinstance(card, dict) else {"all"})
+    if not isinstance(card, dict):
+        raise ModelError(f"the model card {card_path} is not a JSON object")
+    task = card.get("task", "regression")
+    if task not in TASKS:
+        raise ModelError(f"the model card {card_path} is for {task!r}; this app serves "
+                         f"{' and '.join(TASKS)} models")
+    likely = TASKS[task][0]
+    missing = {"sha256", "model", "target", "inputs", likely} - set(card)
     if missing:
         raise ModelError(f"the model card {card_path} lacks {', '.join(sorted(missing))}")
-    if card.get("task", "regression") != "regression":
-        raise ModelError(f"the model card {card_path} is for {card['task']!r}; this app "
-                         "serves regression models")
     try:
-        interval.validate(card["interval"], card["inputs"])
+        if task == "regression":
+            interval.validate(card["interval"], card["inputs"])
+        else:
+            sets.validate(card["sets"], _classes(card["target"]))
     except (ValueError, KeyError, TypeError) as exc:
-        raise ModelError(f"the model card {card_path} has a broken interval: {exc}") from None
+        raise ModelError(f"the model card {card_path} has a broken {likely}: {exc}") from None
     return card
+
+
+def _classes(target: Any) -> list[str]:
+    classes = target.get("classes") if isinstance(target, dict) else None
+    if not isinstance(classes, list) or len(classes) < 2 \
+            or not all(isinstance(c, str) for c in classes) or len(set(classes)) != len(classes):
+        raise ValueError("target.classes must list two or more distinct labels")
+    return classes
 
 
 def _check_pipeline(pipeline: Any, model_path: Path, schema: Schema, target: str) -> None:
@@ -150,3 +185,19 @@ def _check_pipeline(pipeline: Any, model_path: Path, schema: Schema, target: str
     if columns != schema.names:
         raise ModelError(f"{model_path} was fitted on columns {columns}, but its card lists "
                          f"{schema.names}")
+
+
+def _check_classes(pipeline: Any, model_path: Path, classes: list[str],
+                   sample: pd.DataFrame) -> None:
+    """The card's classes must be the pipeline's predict_proba columns, in order, and the
+    app's label (the most probable class) the pipeline's own predict, on the whole domain."""
+    encoder = getattr(pipeline, "named_steps", {}).get("label_encoding")
+    order = [str(c) for c in getattr(getattr(encoder, "transformer", None), "classes_", [])]
+    if order != classes:
+        raise ModelError(f"{model_path} predicts the classes {order}, but its card lists "
+                         f"{classes}")
+    most = np.asarray(classes)[np.argmax(pipeline.predict_proba(sample), axis=1)]
+    own = np.asarray(pipeline.predict(sample)).astype(str)
+    if (most != own).any():
+        raise ModelError(f"{model_path}'s predict is not its most probable class on "
+                         f"{int((most != own).sum())} of {len(own)} sample rows")

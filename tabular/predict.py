@@ -1,6 +1,7 @@
-"""The prediction core: validated records and a loaded model in, estimates and ranges out.
+"""The prediction core: validated records and a loaded model in, estimates and ranges (or a
+classifier's classes, probabilities and likely sets) out.
 
-The views are thin adapters around estimate() (MLflow's scoring-server pattern), so tests
+The views are thin adapters around estimate() and classify() (MLflow's scoring-server pattern), so tests
 can hand in any loaded model."""
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Iterable
 
 import numpy as np
 
-from tabular import interval
+from tabular import interval, sets
 from tabular.model import Model
 from tabular.schema import Record, Schema
 
@@ -46,3 +47,26 @@ def estimate(records: Iterable[Record], model: Model) -> Estimates:
     groups = interval.group_of(columns, spec)
     low, high = interval.around(values, groups, spec)
     return Estimates(values.tolist(), low.tolist(), high.tolist(), groups.tolist())
+
+
+@dataclass(frozen=True)
+class Classified:
+    """A classifier's answer for each record, in the records' order: the most probable class,
+    every class's probability (columns in model.classes order) and the likely set."""
+    labels: list[str]
+    probabilities: list[list[float]]
+    sets: list[list[str]]
+
+
+def classify(records: Iterable[Record], model: Model) -> Classified:
+    """The predicted class, the probabilities and the set training calibrated, per record."""
+    records = list(records)
+    if not records:
+        return Classified([], [], [])
+    proba = np.asarray(model.predictor(to_columns(records, model.schema)), dtype=np.float64)
+    if proba.shape != (len(records), len(model.classes)) or not np.isfinite(proba).all():
+        raise ValueError("the model returned probabilities of the wrong shape or not finite")
+    # The most probable class: the pipeline's own predict, as load_model checked.
+    labels = [model.classes[k] for k in np.argmax(proba, axis=1)]
+    found = sets.likely(model.card["sets"]["thresholds"], proba, labels, model.classes)
+    return Classified(labels, proba.tolist(), found)

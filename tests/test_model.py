@@ -117,6 +117,13 @@ def test_a_compiler_crash_falls_back_to_the_pipeline(monkeypatch, caplog):
 
 
 def test_a_model_of_another_task_is_refused_with_a_message(copy):
+    rewrite_card(copy, lambda card: card.update(task="clustering"))
+    with pytest.raises(ModelError, match="is for 'clustering'; this app serves regression "
+                                         "and classification models"):
+        load_model(copy / "deployment.pkl")
+
+
+def test_a_regression_card_relabelled_classification_is_refused(copy):
     rewrite_card(copy, lambda card: card.update(task="classification"))
-    with pytest.raises(ModelError, match="is for 'classification'; this app serves regression"):
+    with pytest.raises(ModelError, match="lacks sets"):
         load_model(copy / "deployment.pkl")

@@ -13,6 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from tabular.sets import likely
+
 COVERAGE = 0.9
 # Mondrian needs every class's threshold to rest on enough rows: with n rows a threshold's
 # coverage varies by about sqrt(0.09/n) (0.047 at 40); below that, one threshold for all.
@@ -69,13 +71,6 @@ def thresholds(probabilities: np.ndarray, y: pd.Series, classes: list[str],
         # Rounded down: a threshold a hair lower only makes sets a hair larger.
         found[name] = max(math.floor((1.0 - quantile) * 1e6) / 1e6, 0.0)
     return found
-
-
-def likely(spec_thresholds: dict, probabilities: np.ndarray, predicted, classes: list[str]):
-    """Each row's set, in the order of classes."""
-    limits = np.array([spec_thresholds.get(c, spec_thresholds.get("*")) for c in classes])
-    return [[c for k, c in enumerate(classes) if row[k] >= limits[k] or c == str(label)]
-            for row, label in zip(probabilities, predicted)]
 
 
 def score(spec_thresholds: dict, probabilities: np.ndarray, predicted, y: pd.Series,
