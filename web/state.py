@@ -90,7 +90,7 @@ class State:
 def init_app(app: Flask, model: Model) -> None:
     fmt = Format.of(model.target)
     words = Words(model.card)
-    view = VIEWS[model.card.get("task", "regression")].of(app, model, words, fmt)
+    view = VIEWS[model.task].of(app, model, words, fmt)
     form = form_fields(model.schema)
     # The target's formats as filters: a filter costs a page less than a call.
     app.jinja_env.filters.update(amount=fmt.amount, precise=fmt.precise, signed=fmt.signed)
@@ -100,9 +100,9 @@ def init_app(app: Flask, model: Model) -> None:
 
 def _outputs(model: Model) -> tuple[str, ...]:
     # Until tabular.sheet.output_columns takes the model (issue 18): a classifier's columns.
-    if model.card.get("task", "regression") == "classification":
+    if model.task == "classification":
         target = model.target["name"]
-        return (f"predicted_{target}", *(f"probability_{c}" for c in model.target["classes"]),
+        return (f"predicted_{target}", *(f"probability_{c}" for c in model.classes),
                 f"likely_{target}")
     return tuple(output_columns(model.target["name"]))
 
