@@ -257,6 +257,7 @@ def test_the_model_card_shows_the_cards_figures(served):
     assert {row[0]: row[1] for row in tables["classes"][1:]} == {
         c: f"{100 * card['target']['shares'][c]:.1f}%" for c in card["target"]["classes"]}
     assert card["sha256"] in page and model.name in page
+    assert ("the pipeline's own predict_proba" in page) == (not model.is_compiled)
     # Regression's figures are not asked for (a classifier card has none).
     assert "Mean absolute error" not in page and "likely range" not in page.lower()
 
