@@ -1,6 +1,6 @@
 """`make bench`: the app, the PyCaret tutorial's predict_model, a bare-Flask bound and the app
-serving a model trained on another data set, side by side (docs/benchmarks.md); writes
-artifacts/bench.md."""
+serving models trained on other data sets (a regression and a classifier), side by side
+(docs/benchmarks.md); writes artifacts/bench.md."""
 from __future__ import annotations
 
 import os
@@ -44,7 +44,8 @@ ROWS = {
     "app_ratio": ("app req/s ÷ this server's", "{:,.2f}×"),
     "one_post_ms": (f"one POST alone, median of ≤{SEQUENTIAL} sequential (ms)", "{:,.2f}"),
     "server_ms": ("same POSTs, median time in the worker (ms, access log)", "{:,.2f}"),
-    "server_ratio": (f"POST time in the worker ÷ app's (`{other.NAME}`: target ≤ 2×)",
+    "server_ratio": ("POST time in the worker ÷ app's ("
+                     + ", ".join(f"`{name}`" for name in other.OTHERS) + ": target ≤ 2×)",
                      "{:,.2f}×"),
     "compiled": ("predicting with (its /model page)", "{}"),
     "pss_mb": ("memory: PSS master + workers after load (MB)", "{:,.1f}"),
@@ -59,12 +60,12 @@ SERVING = {"a numpy path derived from the pipeline": "the compiled pipeline",
 ACCESS = re.compile(r'method=POST path="/predict" status=200 bytes=\d+ duration=(\d+\.\d+)s')
 
 
-def measure_servers(values: dict, errors: dict, other_model: str | None) -> None:
+def measure_servers(values: dict, errors: dict, models: dict[str, str]) -> None:
     # Booted one after another, so that no boot is slowed by another; then loaded one at a
-    # time while the others idle.
+    # time while the others idle. models: MODEL_PATH of each server on another data set.
     with ExitStack() as stack:
-        servers = [Server(spec, env_extra={"MODEL_PATH": other_model}
-                          if spec.name == other.NAME else {})
+        servers = [Server(spec, env_extra={"MODEL_PATH": models[spec.name]}
+                          if spec.name in models else {})
                    for spec in SPECS if spec.name not in errors]
         for server in servers:
             stack.callback(server.stop)
@@ -82,7 +83,8 @@ def measure_servers(values: dict, errors: dict, other_model: str | None) -> None
 
 def measure(server: Server) -> dict[str, float]:
     # Each model its own form body: another data set's model is sent a row of its own file.
-    body = other.FORM if server.spec.name == other.NAME else person.FORM
+    on = other.OTHERS.get(server.spec.name)
+    body = on.form if on else person.FORM
     probe.wrk(server.url, WARMUP_S, CONNECTIONS, body)  # the first requests pay lazy imports
     # One at a time, so that nothing queues: client time from connect to the last byte. They
     # also stop the run unless the form POST succeeds: 400 pages would look wonderful.
@@ -154,15 +156,16 @@ def markdown(values: dict, errors: dict, notes: list) -> str:
 def main() -> int:
     values, errors, notes = {spec.name: {} for spec in SPECS}, {}, []
     probe_before = cpu_probe_ms()
-    other_model = None
-    try:  # before the bound: training takes a minute or more
-        other_model = other.trained()
-    except Exception as exc:
-        errors[other.NAME] = f"training failed: {exc!r}"
+    models = {}
+    for name, on in other.OTHERS.items():  # before the bound: training takes a minute or more
+        try:
+            models[name] = on.trained()
+        except Exception as exc:
+            errors[name] = f"training failed: {exc!r}"
     # Past this a healthy run would have ended: per server its boot, two wrk runs with their
     # slack and the sequential POSTs, then the batch.
     bound_run(len(SPECS) * (60 + WARMUP_S + LOAD_S + 60 + SEQUENTIAL_S) + 300)
-    measure_servers(values, errors, other_model)
+    measure_servers(values, errors, models)
     try:
         measure_batch(values, notes)
     except Exception as exc:
@@ -173,9 +176,9 @@ def main() -> int:
             values[name]["app_ratio"] = values["app"]["rps"] / values[name]["rps"]
         if values["app"].get("server_ms") and values[name].get("server_ms"):
             values[name]["server_ratio"] = values[name]["server_ms"] / values["app"]["server_ms"]
-    notes.append(f"`{other.NAME}`: the app (`MODEL_PATH={other.MODEL.relative_to(ROOT)}`) "
-                 f"serving a model trained on training/data/{other.NAME}.csv, sent its first "
-                 f"row: {other.FORM}")
+    for name, on in other.OTHERS.items():
+        notes.append(f"`{name}`: the app (`MODEL_PATH={on.model.relative_to(ROOT)}`) serving a "
+                     f"model trained on training/data/{name}.csv, sent its first row: {on.form}")
     notes.append(f"CPU probe (1,000,000 Python additions, best of 3): {probe_before:.0f} ms "
                  f"before the run, {cpu_probe_ms():.0f} ms after")
     text = markdown(values, errors, notes)

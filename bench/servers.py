@@ -8,9 +8,9 @@ import sys
 from bench import other
 from tests.launcher import ARTIFACTS, ROOT, Server, Spec  # noqa: F401 (the bench's names)
 
-# The last is the app itself serving the model bench/other.py trains on another data set.
+# The last are the app itself serving the models bench/other.py trains on other data sets.
 SPECS = [Spec("app"), Spec("predict_model", "bench.baseline_app:app"),
-         Spec("bare", "bench.bare_app:app"), Spec(other.NAME)]
+         Spec("bare", "bench.bare_app:app"), *(Spec(name) for name in other.OTHERS)]
 
 
 def bound_run(seconds: int) -> None:

@@ -1,7 +1,8 @@
 """The accelerator: the saved pipeline's predict compiled to plain numpy, checked equal to it.
 
-One entry point, `compile(pipeline, sample)`: a CompiledPredictor (typed columns ->
-predictions), or Unsupported saying why not. It reads fitted sklearn, category_encoders and
+One entry point, `compile(pipeline, sample, method="predict")`: a CompiledPredictor (typed
+columns -> predictions, or a classifier's probabilities with method="predict_proba"), or
+Unsupported saying why not. It reads fitted sklearn, category_encoders and
 PyCaret internals, so it lives apart: without this package the app keeps pipeline.predict,
 slower and as right.
 """

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from tabular.compiled.calibrated import Calibrated
 from tabular.compiled.forest import Forest
 from tabular.compiled.unsupported import Unsupported
 
@@ -149,17 +150,32 @@ class MinMax(Replay):
         return list(np.clip(X * self.scale + self.offset, self.low, self.high))
 
 
-def estimator(est: Any, names: list[str]) -> Callable[[np.ndarray], np.ndarray]:
-    """The final estimator's predict on the replayed columns (rows x names): gradient
-    boosting as forest tables, any other estimator with its own predict."""
+def estimator(est: Any, names: list[str],
+              method: str = "predict") -> Callable[[np.ndarray], np.ndarray]:
+    """The final estimator's predict (or predict_proba) on the replayed columns (rows x
+    names): a gradient-boosted regressor as forest tables, a sigmoid-calibrated classifier
+    as its folds' sigmoids, any other estimator with its own."""
     if list(getattr(est, "feature_names_in_", names)) != names:
         raise Unsupported("the replayed columns are not those the estimator was fitted on")
-    try:
-        return Forest.of(est).predict
+    try:  # the estimators replayed in numpy: a gradient-boosted regressor, a calibrated classifier
+        return Forest.of(est).predict if method == "predict" else \
+            Calibrated.of(est, _quiet).predict_proba
     except Unsupported as exc:
-        log.debug("the estimator's own predict ends the compiled pipeline: %s", exc)
-    # sklearn warns at every numpy call to an estimator fitted with names; a shallow copy
-    # without them is quiet and leaves the loaded pipeline untouched.
+        log.debug("the estimator's own %s ends the compiled pipeline: %s", method, exc)
+    if not callable(getattr(est, method, None)):
+        raise Unsupported(f"a {type(est).__name__} has no {method}")
+    return getattr(_quiet(est), method)
+
+
+def _quiet(est: Any) -> Any:
+    """sklearn warns at every numpy call to an estimator fitted with names; a shallow copy
+    without them is quiet and leaves the loaded pipeline untouched. A calibrated classifier
+    (CalibratedClassifierCV) asks its fitted copies of the estimator, so they are quieted too."""
     quiet = copy.copy(est)
     vars(quiet).pop("feature_names_in_", None)  # (LightGBM holds them in a property, unwarned)
-    return quiet.predict
+    calibrated = getattr(est, "calibrated_classifiers_", None)
+    if isinstance(calibrated, list):
+        quiet.calibrated_classifiers_ = [copy.copy(c) for c in calibrated]
+        for c in quiet.calibrated_classifiers_:
+            c.estimator = _quiet(c.estimator)
+    return quiet
