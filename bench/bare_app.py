@@ -13,6 +13,7 @@ from tabular.schema import Schema
 from tabular.sheet import output_columns
 from web.filters import FILTERS
 from web.form import form_fields
+from web.state import Regression
 from web.words import Words
 
 CARD = json.loads((ROOT / "deployment.json").read_text())
@@ -22,7 +23,8 @@ PAGE = {"form": FORM, "fields": {f.field.name: f for f in FORM},
         "outputs": output_columns(CARD["target"]["name"])}  # what the app's page() adds
 WORDS = Words(CARD)
 FACTS = {"card": CARD, "limits": batch.limits(), "say": WORDS,
-         "words": WORDS.fixed}  # what the app gives every page
+         "words": WORDS.fixed, "view": Regression}  # what the app gives every page (the
+# view's templates and link text are class attributes: no chart is needed to read them)
 # The app's blueprint name, so that url_for builds the page's links as the app does.
 pages = Blueprint("pages", __name__)
 for _filter in FILTERS:  # the page's filters, as the app registers them

@@ -1,11 +1,15 @@
-"""How numbers are shown to a person: the target's values in the card's format, and shares."""
+"""How numbers are shown to a person: the target's values in the card's format, shares, and a
+classifier's probabilities."""
 from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
+
+from markupsafe import Markup, escape
 
 
 @dataclass(frozen=True)
@@ -71,4 +75,30 @@ def one_in(share: float) -> str:
     return f"1 in {round(1 / share)}"
 
 
-FILTERS = (one_in,)
+def percent(probability: float) -> str:
+    """0.98765 -> "98.8%". Near 0 or 1 it says "<0.1%" or ">99.9%": rounding must not show a
+    class as impossible or certain when the model did not say so."""
+    if probability <= 0:
+        return "0%"
+    if probability >= 1:
+        return "100%"
+    if probability < 0.0005:
+        return "<0.1%"
+    if probability >= 0.9995:
+        return ">99.9%"
+    return f"{100 * probability:.1f}%"
+
+
+def points(difference: float) -> str:
+    """The difference of two probabilities in signed percentage points: +3.1, −0.4."""
+    return ("+" if difference >= 0 else "−") + f"{abs(100 * difference):.1f}"
+
+
+def breakable(text: str) -> Markup:
+    """Text with a line break allowed after each _, and each . before a letter: a column name
+    such as flipper_length_mm or yrs.since.phd then wraps at its parts in a narrow table cell
+    on a phone, rather than widening the table or breaking inside a word; 10.64 stays whole."""
+    return Markup(re.sub(r"(_|\.(?=[^\W\d_]))", r"\1<wbr>", str(escape(text))))
+
+
+FILTERS = (one_in, percent, points, breakable)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from tabular import batch, insight
-from tabular.sheet import output_columns
+from tabular import batch
 from web.filters import FILTERS
 from web.state import current, upload_limits
 
@@ -17,7 +16,7 @@ for _filter in FILTERS:
 def model_facts() -> dict:
     state = current()
     return {"card": state.model.card, "limits": upload_limits(), "say": state.words,
-            "words": state.words.fixed}
+            "words": state.words.fixed, "view": state.view}
 
 
 def page(status: int = 200, **context):
@@ -25,7 +24,7 @@ def page(status: int = 200, **context):
     context.setdefault("errors", {})
     state = current()
     return render_template("index.html", form=state.form, fields=state.fields,
-                           outputs=output_columns(state.model.target["name"]), **context), status
+                           outputs=state.outputs, **context), status
 
 
 @bp.get("/")
@@ -40,9 +39,7 @@ def predict_form():
     record, errors = state.model.schema.validate(values)
     if errors:
         return page(400, values=values, errors=errors)
-    answer = insight.explain(record, state.model)
-    return page(values=values, answer=answer, chart=state.chart, chart_bars=state.chart_bars,
-                percentile=insight.percentile(answer.value, state.quantiles))
+    return page(values=values, **state.view.answer(record, state.model))
 
 
 @bp.post("/batch")
@@ -61,8 +58,9 @@ def batch_csv():
 
 @bp.get("/model")
 def model_card():
-    model = current().model
-    return render_template("model.html", model=model, steps=_pipeline_steps(model.pipeline))
+    state = current()
+    return render_template(state.view.card, model=state.model,
+                           steps=_pipeline_steps(state.model.pipeline))
 
 
 def _pipeline_steps(pipeline) -> list[tuple[str, str]]:

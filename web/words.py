@@ -1,5 +1,6 @@
 """The sentences the pages and the API description show: the card's "words", else a default
-that fits any data set. The keys, their placeholders and the insurance values: docs/card.md."""
+that fits any data set and the model's task. The keys, their placeholders and the insurance
+values: docs/card.md."""
 from __future__ import annotations
 
 import string
@@ -57,8 +58,39 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# A classifier's defaults where regression's would be wrong: the same keys, with the same
+# placeholders, so a card's "words" override them alike. "range_meaning", "interval_intro",
+# "holdout_intro", "within_column" and "api_intervals" speak of the likely set there.
+CLASSIFICATION: dict[str, str] = {
+    "footer": "A PyCaret classification model served with Flask. Probabilities, not "
+              "certainties.",
+    "intro": "Fill in the fields below. The model predicts the {target} from {rows} rows of "
+             "training data.",
+    "submit": "Predict",
+    "result": "Predicted {target}",
+    "range_meaning": "For {share} rows like this one, the true {target} was in such a set.",
+    "what_if_intro": "The same row with one thing changed: the probability of the predicted "
+                     "class then, and how far it moved, in percentage points.",
+    "what_if_column": "Probability",
+    "interval_intro": "Every prediction comes with a set of likely classes that holds the "
+                      "true {target} of {share} rows like that one ({percent}), calibrated on "
+                      "rows the model had not seen.",
+    "holdout_intro": "The {holdout} rows held out: the thresholds calibrated on the other "
+                     "{train} alone and applied to the model fitted on them.",
+    "within_column": "In the set",
+    "api_note": "Probabilities, not certainties.",
+    "api_predictions": "the predicted {target} of each record, in input order",
+    "api_intervals": "the likely set of each prediction, in the same order: {percent} of rows "
+                     "like that one had their {target} in it, as measured on rows the model "
+                     "had not seen",
+    "api_coverage": "the share of rows whose {target} a set holds",
+}
+assert set(CLASSIFICATION) <= set(KEYS)
+DEFAULTS = {"regression": {}, "classification": CLASSIFICATION}  # task -> defaults over KEYS'
+
+
 class Words:
-    """say(key, **values): the card's sentence for key (or the default), filled in."""
+    """say(key, **values): the card's sentence for key (or the task's default), filled in."""
 
     def __init__(self, card: Mapping):
         given = card.get("words") or {}
@@ -70,8 +102,9 @@ class Words:
         within = label[:1].lower() + label[1:] if label[1:2].islower() else label
         self.names = {"Target": label, "target": within}
         self.text = {}
+        task = DEFAULTS[card.get("task", "regression")]
         for key, (default, allowed) in KEYS.items():
-            text = given.get(key, default)
+            text = given.get(key, task.get(key, default))
             if isinstance(text, list):  # a list of sentences reads as one paragraph
                 text = " ".join(text)
             if not isinstance(text, str):
