@@ -95,16 +95,8 @@ def init_app(app: Flask, model: Model) -> None:
     # The target's formats as filters: a filter costs a page less than a call.
     app.jinja_env.filters.update(amount=fmt.amount, precise=fmt.precise, signed=fmt.signed)
     app.extensions["tabular"] = State(model, view, words, fmt, form,
-                                      {f.field.name: f for f in form}, _outputs(model))
-
-
-def _outputs(model: Model) -> tuple[str, ...]:
-    # Until tabular.sheet.output_columns takes the model (issue 18): a classifier's columns.
-    if model.task == "classification":
-        target = model.target["name"]
-        return (f"predicted_{target}", *(f"probability_{c}" for c in model.classes),
-                f"likely_{target}")
-    return tuple(output_columns(model.target["name"]))
+                                      {f.field.name: f for f in form},
+                                      output_columns(model.target["name"], model.classes))
 
 
 def current() -> State:
