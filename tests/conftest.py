@@ -77,6 +77,18 @@ def trained(tmp_path_factory) -> Trained:
     return Trained(tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def serve(trained):
+    """serve("penguins") -> (test client, model, the CSV's rows as pandas reads them): the
+    app with MODEL_PATH on that data set's trained model."""
+    def start(name: str):
+        folder = trained[name]
+        app = create_app({"TESTING": True, "MODEL_PATH": str(folder / "deployment.pkl")})
+        return (app.test_client(), app.extensions["tabular"].model,
+                pd.read_csv((folder / "TRAINED_ON").read_text()))
+    return start
+
+
 @pytest.fixture
 def app(model):
     return create_app({"TESTING": True, "MODEL": model})

@@ -29,12 +29,8 @@ METRIC_WORDS = {"Accuracy": "accuracy", "AUC": "AUC", "F1": "F1", "LogLoss": "lo
 
 
 @pytest.fixture(scope="module", params=["penguins", "swisslabor"])
-def served(request, trained):
-    folder = trained[request.param]
-    app = create_app({"TESTING": True, "MODEL_PATH": str(folder / "deployment.pkl")})
-    model = app.extensions["tabular"].model
-    raw = pd.read_csv((folder / "TRAINED_ON").read_text())
-    return app.test_client(), model, raw, request.param
+def served(request, serve):
+    return (*serve(request.param), request.param)
 
 
 def own_answers(model, frame: pd.DataFrame):

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app import create_app
 from tests.test_other_data import as_form, typed
 from web.words import Words
 
@@ -21,21 +20,13 @@ SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 
 
 @pytest.fixture(scope="module", params=["penguins", "swisslabor"])
-def served(request, trained):
-    folder = trained[request.param]
-    app = create_app({"TESTING": True, "MODEL_PATH": str(folder / "deployment.pkl")})
-    model = app.extensions["tabular"].model
-    raw = pd.read_csv((folder / "TRAINED_ON").read_text())
-    return app.test_client(), model, raw
+def served(request, serve):
+    return serve(request.param)
 
 
 @pytest.fixture(scope="module")
-def penguins(trained):
-    folder = trained["penguins"]
-    app = create_app({"TESTING": True, "MODEL_PATH": str(folder / "deployment.pkl")})
-    model = app.extensions["tabular"].model
-    raw = pd.read_csv((folder / "TRAINED_ON").read_text())
-    return app.test_client(), model, raw
+def penguins(serve):
+    return serve("penguins")
 
 
 def rows_of(model, raw: pd.DataFrame) -> pd.DataFrame:

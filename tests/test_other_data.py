@@ -10,19 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app import create_app
 
 DATA_SETS = ["auto-mpg", "cps1985", "cps1985-blanks"]
 SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 
 
 @pytest.fixture(scope="module", params=DATA_SETS)
-def served(request, trained):
-    folder = trained[request.param]
-    app = create_app({"TESTING": True, "MODEL_PATH": str(folder / "deployment.pkl")})
-    model = app.extensions["tabular"].model
-    raw = pd.read_csv((folder / "TRAINED_ON").read_text())
-    return app.test_client(), model, raw
+def served(request, serve):
+    return serve(request.param)
 
 
 def typed(model, raw: pd.DataFrame) -> pd.DataFrame:
