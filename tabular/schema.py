@@ -101,7 +101,7 @@ class Field:
         """The training spelling of the one category the value equals, ignoring letter case
         and surrounding spaces (an exact match wins where categories differ only by case)."""
         if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                and _num(value) in self.categories:
+                and math.isfinite(self._typed(value)) and _num(value) in self.categories:
             return _num(value)  # JSON 4 for the category "4" (training made numbers text)
         if not isinstance(value, str):
             raise ValueError(f"must be text: {self.rule()}")

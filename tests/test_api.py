@@ -65,6 +65,7 @@ def test_malformed_bodies_are_400_with_errors(client, body, status, errors):
     ({"sex": "M"}, "sex", "sex must be one of female, male"),
     ({"region": None}, "region", "region is required"),
     ({"smoker": 1}, "smoker", "smoker must be text: one of no, yes"),
+    ({"smoker": 10 ** 400}, "smoker", "smoker must be text: one of no, yes"),
 ])
 def test_invalid_values_are_422_with_row_and_field(client, change, field, message, person):
     body = json.dumps([person, {**person, **change}])
