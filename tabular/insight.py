@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
+from tabular import sets
 from tabular.model import Model
 from tabular.predict import classify, estimate
 from tabular.schema import Record
@@ -45,11 +46,14 @@ class ClassWhatIf:
 @dataclass(frozen=True)
 class ClassAnswer:
     """A classifier's answer for one record: the most probable class, every class's
-    probability (in model.classes order), the likely set and the what-ifs."""
+    probability (in model.classes order), the likely set and the what-ifs. `sure` is False
+    when even the most probable class is below its set threshold: the set holds it only
+    because a set is never empty, and the row is unlike the rows the sets were checked on."""
     label: str
     probabilities: dict[str, float]
     likely: list[str]
     what_if: list[ClassWhatIf]
+    sure: bool
 
 
 def percentile(value: float, quantiles: Sequence[float] | np.ndarray) -> int:
@@ -109,4 +113,5 @@ def explain_class(record: Record, model: Model) -> ClassAnswer:
     return ClassAnswer(label, dict(zip(model.classes, found.probabilities[0])), found.sets[0],
                        [ClassWhatIf(text, row[k], row[k] - base, predicted)
                         for (text, _), row, predicted
-                        in zip(changes, found.probabilities[1:], found.labels[1:])])
+                        in zip(changes, found.probabilities[1:], found.labels[1:])],
+                       base >= sets.threshold(model.card["sets"]["thresholds"], label))

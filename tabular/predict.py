@@ -1,8 +1,8 @@
 """The prediction core: validated records and a loaded model in, estimates and ranges (or a
 classifier's classes, probabilities and likely sets) out.
 
-The views are thin adapters around estimate() and classify() (MLflow's scoring-server pattern), so tests
-can hand in any loaded model."""
+The views are thin adapters around estimate() and classify() (MLflow's scoring-server
+pattern), so tests can hand in any loaded model."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -16,13 +16,17 @@ import numpy as np
 def likely(thresholds: Mapping[str, float], probabilities: np.ndarray, predicted: Sequence,
            classes: Sequence[str]) -> list[list[str]]:
     """Each row's set, in the order of classes."""
-    limits = np.array([thresholds.get(c, thresholds.get("*")) for c in classes],
-                      dtype=np.float64)
+    limits = np.array([threshold(thresholds, c) for c in classes], dtype=np.float64)
     inside = np.asarray(probabilities, dtype=np.float64) >= limits
     index = {c: k for k, c in enumerate(classes)}
     for row, label in zip(inside, predicted):
         row[index[str(label)]] = True
     return [[classes[k] for k in np.flatnonzero(row)] for row in inside]
+
+
+def threshold(thresholds: Mapping[str, float], label: str) -> float:
+    """The least probability that puts this class in a set: its own, or the shared "*"."""
+    return thresholds.get(label, thresholds.get("*"))
 
 
 def validate(spec: Any, classes: Sequence[str]) -> None:

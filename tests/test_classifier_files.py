@@ -255,7 +255,7 @@ def test_openapi_names_classes_metrics_confusion_and_the_sets_check(served):
         assert listed in text and len(card["metrics"][scope]) == 5
     held = card["sets"]["holdout"]
     assert f"{held['coverage']:.1%} of the held-out rows" in text
-    assert f"with {held['mean_size']} classes on average" in text
+    assert f"with {held['mean_size']:.2f} classes on average" in text
     extension = info["x-model-card"]
     assert extension["classes"] == card["target"]["classes"]
     assert extension["confusion"] == card["metrics"]["confusion"]

@@ -90,8 +90,12 @@ def percent(probability: float) -> str:
 
 
 def points(difference: float) -> str:
-    """The difference of two probabilities in signed percentage points: +3.1, −0.4."""
-    return ("+" if difference >= 0 else "−") + f"{abs(100 * difference):.1f}"
+    """The difference of two probabilities in signed percentage points: +3.1, −0.4; a move
+    that rounds to none is "0.0", not "+0.0" or "−0.0"."""
+    shown = f"{abs(100 * difference):.1f}"
+    if shown == "0.0":
+        return shown
+    return ("+" if difference > 0 else "−") + shown
 
 
 def breakable(text: str) -> Markup:

@@ -105,7 +105,7 @@ def _summary(card: dict) -> str:
             f"{card['rows']['holdout']} rows held out: {listed(metrics['holdout'])} ({f1}; log loss and "
             f"Brier score: lower is better). The {card['sets']['coverage']:.0%} likely sets "
             f"held the true class of {sets['coverage']:.1%} of the held-out rows, with "
-            f"{sets['mean_size']} classes on average. Details: x-model-card. ")
+            f"{sets['mean_size']:.2f} classes on average. Details: x-model-card. ")
 
 
 def _model_card(card: dict) -> dict:

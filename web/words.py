@@ -68,21 +68,22 @@ CLASSIFICATION: dict[str, str] = {
              "training data.",
     "submit": "Predict",
     "result": "Predicted {target}",
-    "range_meaning": "For {share} rows like this one, the true {target} was in such a set.",
+    "range_meaning": "Sets made this way held the true {target} of at least {share} rows "
+                     "the model had not seen.",
     "what_if_intro": "The same row with one thing changed: the probability of the predicted "
                      "class then, and how far it moved, in percentage points.",
     "what_if_column": "Probability",
-    "interval_intro": "Every prediction comes with a set of likely classes that holds the "
-                      "true {target} of {share} rows like that one ({percent}), calibrated on "
-                      "rows the model had not seen.",
+    "interval_intro": "Every prediction comes with a set of likely classes, calibrated on "
+                      "rows the model had not seen so that it holds the true {target} of at "
+                      "least {share} rows ({percent}). The predicted class is always in it.",
     "holdout_intro": "The {holdout} rows held out: the thresholds calibrated on the other "
                      "{train} alone and applied to the model fitted on them.",
     "within_column": "In the set",
     "api_note": "Probabilities, not certainties.",
     "api_predictions": "the predicted {target} of each record, in input order",
-    "api_intervals": "the likely set of each prediction, in the same order: {percent} of rows "
-                     "like that one had their {target} in it, as measured on rows the model "
-                     "had not seen",
+    "api_intervals": "the likely set of each prediction, in the same order: calibrated so "
+                     "that at least {percent} of rows the model had not seen had their "
+                     "{target} in theirs; the predicted class is always in it",
     "api_coverage": "the share of rows whose {target} a set holds",
 }
 assert set(CLASSIFICATION) <= set(KEYS)
