@@ -151,7 +151,7 @@ def test_the_likely_set_is_every_class_at_its_threshold_and_the_predicted_one(se
         sentence = " ".join(re.sub(r"<[^>]+>", "", re.search(
             r'<p id="likely"[^>]*>(.*?)</p>', page, re.S).group(1)).split())
         assert sentence == likely_sentence(model.card, want, label, expected)
-        assert "Sets made this way held the true" in page and "at least 9 in 10 rows" in page
+        assert "calibrated to hold the true" in page and "9 in 10 or more of the rows" in page
 
 
 def likely_sentence(card: dict, probabilities, label: str, expected: list[str]) -> str:

@@ -68,21 +68,21 @@ CLASSIFICATION: dict[str, str] = {
              "training data.",
     "submit": "Predict",
     "result": "Predicted {target}",
-    "range_meaning": "Sets made this way held the true {target} of at least {share} rows "
-                     "the model had not seen.",
+    "range_meaning": "Sets made this way are calibrated to hold the true {target} of {share} "
+                     "or more of the rows the model had not seen.",
     "what_if_intro": "The same row with one thing changed: the probability of the predicted "
                      "class then, and how far it moved, in percentage points.",
     "what_if_column": "Probability",
     "interval_intro": "Every prediction comes with a set of likely classes, calibrated on "
-                      "rows the model had not seen so that it holds the true {target} of at "
-                      "least {share} rows ({percent}). The predicted class is always in it.",
+                      "rows the model had not seen to hold the true {target} of {share} rows "
+                      "or more ({percent}). The predicted class is always in it.",
     "holdout_intro": "The {holdout} rows held out: the thresholds calibrated on the other "
                      "{train} alone and applied to the model fitted on them.",
     "within_column": "In the set",
     "api_note": "Probabilities, not certainties.",
     "api_predictions": "the predicted {target} of each record, in input order",
     "api_intervals": "the likely set of each prediction, in the same order: calibrated so "
-                     "that at least {percent} of rows the model had not seen had their "
+                     "that {percent} or more of the rows the model had not seen have their "
                      "{target} in theirs; the predicted class is always in it",
     "api_coverage": "the share of rows whose {target} a set holds",
 }
