@@ -39,6 +39,8 @@ def files(tmp_path):
         "manyclasses": frame_csv(tmp_path, "many.csv", insurance.assign(
             label=[f"c{i % 21}" for i in range(len(insurance))])),
         "fewclass": frame_csv(tmp_path, "fewclass.csv", penguins.drop(chinstrap[14:])),
+        "barclass": frame_csv(tmp_path, "barclass.csv", penguins.assign(
+            species=penguins.species.replace("Chinstrap", "Chin|strap"))),
         "classgaps": frame_csv(tmp_path, "classgaps.csv", penguins.assign(
             species=penguins.species.where(penguins.index % 100 != 0))),
         "oneclass": frame_csv(tmp_path, "oneclass.csv", insurance.assign(label="a")),
@@ -82,6 +84,8 @@ CASES = [
     (["--data", INSURANCE, "--task", "classification"],
      "the target 'charges' has 1337 classes: at most 20 are supported (is it the right column?)"),
     (["--data", "{manyclasses}", "--target", "label"], "the target 'label' has 21 classes"),
+    (["--data", "{barclass}", "--target", "species"],
+     "the class 'Chin|strap' of 'species' holds a '|'"),
     (["--data", "{fewclass}", "--target", "species"], "the class 'Chinstrap' of 'species' has "
      "14 row(s): each class needs at least 15, so that every cross-validation fold holds one"),
     (["--data", "{classgaps}", "--target", "species"],

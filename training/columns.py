@@ -93,6 +93,11 @@ def _check_classes(target: str, column: pd.Series, missing: int) -> None:
     if len(counts) > MAX_CLASSES:
         raise TrainingError(f"the target {target!r} has {len(counts)} classes: at most "
                             f"{MAX_CLASSES} are supported (is it the right column?)")
+    barred = [label for label in counts.index if "|" in label]
+    if barred:  # the download's likely_<target> joins a set's classes with "|"
+        raise TrainingError(f"the class {barred[0]!r} of {target!r} holds a '|', which "
+                            "separates the classes of a likely set in the CSV download: "
+                            "rename the class")
     rare = counts[counts < MIN_CLASS_ROWS]
     if len(rare):
         raise TrainingError(f"the class {rare.index[-1]!r} of {target!r} has "
