@@ -26,7 +26,7 @@ class View(Protocol):
     result: ClassVar[str]  # the template of an answer, included by index.html
     card: ClassVar[str]  # the model card's template
     nav: ClassVar[str]  # the header's link to the form
-    outputs: ClassVar[str]  # the upload's sentence on the columns a download adds
+    download: ClassVar[str]  # the template of the upload's sentence on the columns added
 
     def answer(self, record: Record, model: Model) -> dict:
         """The template context of one record's answer."""
@@ -41,7 +41,7 @@ class Regression:
     result: ClassVar[str] = "_result.html"
     card: ClassVar[str] = "model.html"
     nav: ClassVar[str] = "Estimate"
-    outputs: ClassVar[str] = "_outputs.html"
+    download: ClassVar[str] = "_download.html"
 
     @classmethod
     def of(cls, app: Flask, model: Model, words: Words, fmt: Format) -> "Regression":
@@ -63,7 +63,7 @@ class Classification:
     result: ClassVar[str] = "_classes.html"
     card: ClassVar[str] = "model_classes.html"
     nav: ClassVar[str] = "Predict"
-    outputs: ClassVar[str] = "_outputs_classes.html"
+    download: ClassVar[str] = "_download_classes.html"
 
     @classmethod
     def of(cls, app: Flask, model: Model, words: Words, fmt: Format) -> "Classification":
