@@ -150,4 +150,3 @@ def test_insurance_misnamed_column_is_named_in_the_refusal(client, model, data,
     out = pd.read_csv(io.BytesIO(response.data))
     assert out["predicted_charges"].tolist() == pytest.approx(
         [round(v, 2) for v in pipeline_predict(model, people.to_dict("records"))], abs=1e-9)
-
