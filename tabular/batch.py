@@ -169,7 +169,8 @@ def validate_rows(table: pd.DataFrame, model: Model,
     """Clean records for every row, and a message for each bad cell, named by the file's
     own column name."""
     records, problems = [], []
-    # A column that may be blank and is not in the file reads as blank on every row.
+    # A column that may be blank and is not in the file reads as blank on every row
+    # (read_header refuses a file with a column that looks like it: Schema.near_miss).
     present = [f for f in model.schema.names if f in header.columns]
     cells = table[[header.columns[f] for f in present]].set_axis(present, axis=1)
     for number, row in zip(table.index, cells.to_dict("records")):

@@ -46,13 +46,16 @@ def parse_body(body: bytes, schema: Schema, max_items: int = MAX_ITEMS) -> list[
         raise body_error("the list is empty; send at least one object")
     if len(items) > max_items:
         raise body_error(f"the list has {len(items):,} objects; send at most {max_items:,}")
-    records, errors = [], []
+    records, errors, seen = [], [], {}
     for row, item in enumerate(items):
         if not isinstance(item, dict):
             errors.append({"row": row, "field": None, "message": "must be an object"})
             continue
         record, problems = schema.validate(item, typed=True)
         records.append(record)
+        # A misspelt optional input would otherwise read as blank: a silent wrong answer.
+        errors += [{"row": row, "field": key, "message": f"{key} is not an input; did you "
+                    f"mean {near}?"} for key in item if (near := _near(key, schema, seen))]
         errors += [{"row": row, "field": field, "message": f"{field} {message}"}
                    for field, message in problems.items()]
     if len(errors) > ERRORS_SHOWN:  # 10,000 bad rows need not mean megabytes of errors
@@ -62,6 +65,13 @@ def parse_body(body: bytes, schema: Schema, max_items: int = MAX_ITEMS) -> list[
     if errors:
         raise ApiError(errors, 422)
     return records
+
+
+def _near(key: str, schema: Schema, seen: dict) -> str | None:
+    """schema.near_miss(key), worked out once per key for a list of many objects."""
+    if key not in seen:
+        seen[key] = schema.near_miss(key)
+    return seen[key]
 
 
 class _Refused(ValueError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 KINDS = ("integer", "number", "category")
 ALLOWED_DTYPES = ("int64", "float64", "object")
@@ -146,6 +146,7 @@ class Schema:
 
     def __init__(self, fields: list[Field]):
         self.fields = {f.name: f for f in fields}
+        self._loose = {f.name: loose(f.name) for f in fields}
 
     @classmethod
     def from_card(cls, card: Mapping) -> "Schema":
@@ -187,6 +188,25 @@ class Schema:
             except ValueError as exc:
                 errors[field.name] = str(exc)
         return record, errors
+
+    def near_miss(self, name: str, among: Iterable[str] | None = None) -> str | None:
+        """The input (of `among`, default all) that `name`, not itself an input, was
+        probably meant to be: equal to it loosely ("Bill Length (mm)" ~ bill_length_mm), or
+        else its loose form shortened by at most half ("bill_depth" ~ bill_depth_mm: a unit
+        left off). Rules and reasons: docs/uploads.md."""
+        short = loose(name)
+        if name in self.fields or not short:
+            return None
+        candidates = list(self.fields if among is None else among)
+        same = [f for f in candidates if self._loose[f] == short]
+        cut = [f for f in candidates if self._loose[f].startswith(short)
+               and 2 * len(short) >= len(self._loose[f])]
+        return (same + cut or [None])[0]
+
+
+def loose(name: str) -> str:
+    """A name as compared loosely: letter case and all but letters and digits dropped."""
+    return "".join(c for c in name.casefold() if c.isalnum())
 
 
 def _field(name: str, spec: Mapping) -> Field:

@@ -156,11 +156,24 @@ def read_header(text: str, schema: Schema, outputs: Sequence[str]) -> Header:
     if missing and len(names) == 1 and "|" in names[0]:
         raise BatchError(["The values are separated by “|”, not by commas. Save the file as "
                           "CSV, with commas (or semicolons, or tabs) between values."])
+    hints = _near_misses(names, columns, schema)
     if missing:
         raise BatchError([f"The header lacks the column{'s' if len(missing) > 1 else ''} "
                           f"{', '.join(missing)}. It needs {', '.join(schema.names)} (in "
-                          "any order, in any letter case; other columns are kept)."])
+                          "any order, in any letter case; other columns are kept)."] + hints)
+    if hints:  # an input that may be blank would otherwise read as blank on every row
+        raise BatchError(hints)
     return Header(names, columns, dialect)
+
+
+def _near_misses(names: list[str], columns: dict[str, str], schema: Schema) -> list[str]:
+    """A message for each column the file has that is not a training column but looks
+    like one the file lacks (Schema.near_miss)."""
+    absent = [field for field in schema.names if field not in columns]
+    found = [(name, schema.near_miss(name, absent)) for name in names
+             if name and name not in columns.values()]
+    return [f"The column “{name}” looks like {field}: name it {field} (or delete it) and "
+            "upload again." for name, field in found if field]
 
 
 def _names(text: str, dialect: Dialect) -> list[str]:
