@@ -36,6 +36,11 @@ CHECK_ROWS = 500  # the sample a compiled predictor must match before it is used
 TASKS = {"regression": ("interval", "predict"), "classification": ("sets", "predict_proba")}
 
 
+def task_of(card: dict) -> str:
+    """The card's task; a card from before classification has none and is a regression."""
+    return card.get("task", "regression")
+
+
 class ModelError(RuntimeError):
     """The model files are missing, changed, or not what training writes."""
 
@@ -79,7 +84,7 @@ class Model:
 
     @property
     def task(self) -> str:
-        return self.card.get("task", "regression")
+        return task_of(self.card)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -116,7 +121,7 @@ def load_model(model_path: str | Path) -> Model:
     except ValueError as exc:
         raise ModelError(f"the model card {card_path} has a broken input: {exc}") from None
     _check_pipeline(pipeline, model_path, schema, card["target"]["name"])
-    method = TASKS[card.get("task", "regression")][1]
+    method = TASKS[task_of(card)][1]
     sample = domain_sample(schema, CHECK_ROWS)
     if method == "predict_proba":
         _check_classes(pipeline, model_path, card["target"]["classes"], sample)
@@ -148,7 +153,7 @@ def _read_card(card_path: Path) -> dict:
         raise ModelError(f"the model card {card_path} is not valid JSON: {exc}") from exc
     if not isinstance(card, dict):
         raise ModelError(f"the model card {card_path} is not a JSON object")
-    task = card.get("task", "regression")
+    task = task_of(card)
     if task not in TASKS:
         raise ModelError(f"the model card {card_path} is for {task!r}; this app serves "
                          f"{' and '.join(TASKS)} models")

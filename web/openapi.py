@@ -3,6 +3,7 @@ by the card (web.words)."""
 from __future__ import annotations
 
 from tabular.json_input import MAX_ITEMS
+from tabular.model import task_of
 from tabular.schema import Schema
 from web.words import Words
 
@@ -24,7 +25,7 @@ def document(schema: Schema, card: dict, max_megabytes: int, say: Words) -> dict
         "message": {"type": "string"}}}
     errors = {"type": "object", "required": ["errors"],
               "properties": {"errors": {"type": "array", "items": error}}}
-    classifier = card.get("task") == "classification"
+    classifier = task_of(card) == "classification"
     result = _classes_result(card, say) if classifier else _range_result(card, say)
 
     def json_body(ref: str) -> dict:
@@ -57,7 +58,7 @@ def _range_result(card: dict, say: Words) -> dict:
     coverage, floor = card["interval"]["coverage"], card["interval"].get("floor")
     low = {"type": "number"} | ({} if floor is None else {"minimum": floor})
     return {"type": "object", "required": ["predictions", "intervals", "coverage", "model"],
-              "properties": {
+            "properties": {
         "predictions": {"type": "array", "items": {"type": "number"},
                         "description": say("api_predictions")},
         "intervals": {"type": "array", "description": say("api_intervals",

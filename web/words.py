@@ -6,6 +6,8 @@ from __future__ import annotations
 import string
 from typing import Mapping
 
+from tabular.model import task_of
+
 # key -> (default, the placeholders it may use besides {Target}, the target's label as the
 # card gives it, and {target}, the same within a sentence: "Yearly charges" -> "yearly charges",
 # while "BMI" or "mpg" stay as they are)
@@ -103,7 +105,7 @@ class Words:
         within = label[:1].lower() + label[1:] if label[1:2].islower() else label
         self.names = {"Target": label, "target": within}
         self.text = {}
-        task = DEFAULTS[card.get("task", "regression")]
+        task = DEFAULTS[task_of(card)]
         for key, (default, allowed) in KEYS.items():
             text = given.get(key, task.get(key, default))
             if isinstance(text, list):  # a list of sentences reads as one paragraph
